@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
+)
+
+// Error codes that mean the credentials, not the request, were refused
+// (API reference, "Error Codes"; APIG.0301 comes from the API gateway).
+var authErrorCodes = map[string]bool{
+	"APIG.0301":      true,
+	"ModelArts.0201": true,
+	"ModelArts.0202": true,
+	"ModelArts.0203": true,
+	"ModelArts.0206": true,
+	"ModelArts.0212": true,
+}
+
+// isAnswerAboutJob reports whether err is ModelArts' definitive answer to the
+// request (the job does not exist, access is denied, the input is invalid),
+// as opposed to a transport failure, a credential failure or a transient
+// condition that outlived the retries. Only such answers may be returned as
+// data when fail_on_error is false: a throttled or unreachable service says
+// nothing about whether the job exists.
+func isAnswerAboutJob(err error) bool {
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if authErrorCodes[apiErr.Code] {
+		return false
+	}
+	switch {
+	case apiErr.StatusCode == http.StatusUnauthorized, apiErr.StatusCode == http.StatusTooManyRequests:
+		return false
+	case apiErr.StatusCode >= 500:
+		return false
+	}
+	return true
+}
+
+// jobOp names an operation on one job for errorDetail, e.g. jobOp("read", "8992").
+func jobOp(verb, id string) string {
+	return fmt.Sprintf("%s visualization job %q", verb, id)
+}
+
+// errorDetail writes the detail of a diagnostic for a failed operation: what
+// was asked (what, see jobOp), what ModelArts answered (status, code, message,
+// request ID) and what the user can do about it. id is the job concerned, or
+// "" for operations on no single job.
+func errorDetail(what, id string, err error, timeout time.Duration) string {
+	detail := "Could not " + what + ".\n\n"
+	var apiErr *client.APIError
+	hasAPIErr := errors.As(err, &apiErr)
+
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		detail += fmt.Sprintf("The operation did not finish within its timeout of %s. ", timeout)
+		if hasAPIErr {
+			detail += "The last answer from ModelArts was " + describeAPIError(apiErr) + ". "
+		}
+		detail += fmt.Sprintf("Full error: %s.\n\nIncrease the timeout in the timeouts block if ModelArts is "+
+			"slow, or check the endpoint and the service status.", err)
+		return detail
+	case !hasAPIErr:
+		return detail + fmt.Sprintf("The request did not get an answer from ModelArts: %s.\n\n"+
+			"Check the endpoint (endpoints.modelarts), the network, proxy settings (HTTPS_PROXY, NO_PROXY) and TLS "+
+			"settings (ca_file).", err)
+	}
+
+	detail += "ModelArts answered " + describeAPIError(apiErr) + ".\n\n"
+	switch {
+	case client.IsNotFound(err) && id != "":
+		detail += fmt.Sprintf("Check that visualization job %s exists in the configured project (the "+
+			"modelarts_visualization_jobs data source lists them). A data source can test whether a job exists "+
+			"without failing: set fail_on_error = false and read is_success.", id)
+	case authErrorCodes[apiErr.Code] || apiErr.StatusCode == http.StatusUnauthorized:
+		detail += "The credentials were rejected. Check access_key and secret_key (and that the security_token " +
+			"of temporary keys has not expired), the token, or user_name, password and domain_name; AK/SK " +
+			"signatures are also refused when this machine's clock is more than 15 minutes off."
+	case apiErr.StatusCode == http.StatusForbidden:
+		detail += "The credentials are valid but not allowed to do this. Grant the IAM user ModelArts " +
+			"permissions in this project, or check the IAM policies that deny it."
+	case apiErr.Code == "ModelArts.0204" || apiErr.Code == "ModelArts.0210":
+		detail += "The project ID does not belong to the credentials. Check project_id and the region."
+	case apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500:
+		detail += "ModelArts was throttling or unavailable and the retries ran out. Try again later, or raise " +
+			"max_retries in the provider block or the timeout in the timeouts block."
+	}
+	return detail
+}
+
+// describeAPIError renders the parts of an API error a user needs, without
+// repeating a message that is already empty.
+func describeAPIError(e *client.APIError) string {
+	s := fmt.Sprintf("HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		s += " with error code " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		s += " (request ID " + e.RequestID + ")"
+	}
+	return s
+}

@@ -1,0 +1,171 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
+)
+
+var (
+	_ datasource.DataSource              = &visualizationJobsDataSource{}
+	_ datasource.DataSourceWithConfigure = &visualizationJobsDataSource{}
+)
+
+// Sort keys the list API accepts (query parameter sortBy).
+var listSortKeys = []string{"job_id", "job_name", "job_desc", "create_time", "status"}
+
+// NewVisualizationJobsDataSource is the constructor of modelarts_visualization_jobs.
+func NewVisualizationJobsDataSource() datasource.DataSource {
+	return &visualizationJobsDataSource{}
+}
+
+type visualizationJobsDataSource struct {
+	client *client.Client
+}
+
+func (d *visualizationJobsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_visualization_jobs"
+}
+
+func (d *visualizationJobsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the visualization jobs of the project, optionally filtered and sorted. Every " +
+			"page is read (up to 1,000 jobs per request), so the list is complete. No match is an empty list, " +
+			"not an error.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Identifier of this listing, made of the filters.",
+			},
+			"status": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Only jobs with this status code, for example `8` for running jobs. Codes: " + statusTableMarkdown() + ".",
+			},
+			"search_content": schema.StringAttribute{
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
+				MarkdownDescription: "Only jobs whose name contains this text (1 to 64 characters).",
+			},
+			"sort_by": schema.StringAttribute{
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(listSortKeys...)},
+				MarkdownDescription: "Sort key: one of `" + strings.Join(listSortKeys, "`, `") + "`. Defaults to `job_id`.",
+			},
+			"order": schema.StringAttribute{
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf("asc", "desc")},
+				MarkdownDescription: "Sort order, `asc` or `desc`. Defaults to `asc`.",
+			},
+			"jobs": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The matching jobs, in the requested order. Empty (not null) when nothing matches.",
+				NestedObject:        schema.NestedAttributeObject{Attributes: jobDataSourceAttributes()},
+			},
+			"job_total_count": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Number of jobs that match the filters, as ModelArts counts them.",
+			},
+			"job_count_limit": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "How many more visualization jobs the project may create.",
+			},
+			"quotas": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Maximum number of visualization jobs that may run at the same time.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
+				ReadDescription: "How long reading every page may take, retries included, as a Go duration such " +
+					"as `30s` or `5m`. Defaults to `5m`.",
+			}),
+		},
+	}
+}
+
+func (d *visualizationJobsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *visualizationJobsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var data visualizationJobsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &data)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if d.client == nil {
+		resp.Diagnostics.AddError("Provider Not Configured",
+			"The ModelArts provider was not configured before listing visualization jobs. This is a bug in the "+
+				"provider; please report it.")
+		return
+	}
+	timeout, diags := data.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	opts := data.listOptions()
+	page, err := d.client.ListAllVisualizationJobs(ctx, opts)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to List Visualization Jobs", errorDetail("list the visualization jobs of the project", "", err, timeout))
+		return
+	}
+	data.setPage(page)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+}
+
+// visualizationJobsDataSourceModel maps the modelarts_visualization_jobs data source.
+type visualizationJobsDataSourceModel struct {
+	ID            types.String   `tfsdk:"id"`
+	Status        types.Int64    `tfsdk:"status"`
+	SearchContent types.String   `tfsdk:"search_content"`
+	SortBy        types.String   `tfsdk:"sort_by"`
+	Order         types.String   `tfsdk:"order"`
+	Jobs          []jobFields    `tfsdk:"jobs"`
+	JobTotalCount types.Int64    `tfsdk:"job_total_count"`
+	JobCountLimit types.Int64    `tfsdk:"job_count_limit"`
+	Quotas        types.Int64    `tfsdk:"quotas"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (m *visualizationJobsDataSourceModel) listOptions() client.ListOptions {
+	opts := client.ListOptions{
+		SearchContent: m.SearchContent.ValueString(),
+		SortBy:        m.SortBy.ValueString(),
+		Order:         m.Order.ValueString(),
+	}
+	if !m.Status.IsNull() {
+		opts.Status = m.Status.ValueInt64Pointer()
+	}
+	return opts
+}
+
+// setPage maps a complete listing. The id names the filters, so two listings
+// with different filters in one configuration are told apart in logs.
+func (m *visualizationJobsDataSourceModel) setPage(p *client.ListPage) {
+	m.Jobs = make([]jobFields, 0, len(p.Jobs))
+	for i := range p.Jobs {
+		m.Jobs = append(m.Jobs, jobFieldsFromAPI(&p.Jobs[i]))
+	}
+	m.JobTotalCount = types.Int64Value(p.JobTotalCount)
+	m.JobCountLimit = types.Int64Value(p.JobCountLimit)
+	m.Quotas = types.Int64Value(p.Quotas)
+	status := "any"
+	if !m.Status.IsNull() {
+		status = fmt.Sprint(m.Status.ValueInt64())
+	}
+	m.ID = types.StringValue(fmt.Sprintf("status=%s,search=%s,sort_by=%s,order=%s",
+		status, m.SearchContent.ValueString(), m.SortBy.ValueString(), m.Order.ValueString()))
+}
