@@ -60,6 +60,11 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 	detail := "Could not " + what + ".\n\n"
 	var apiErr *client.APIError
 	hasAPIErr := errors.As(err, &apiErr)
+	var statusErr *jobStatusError
+	if errors.As(err, &statusErr) {
+		return detail + "ModelArts reports that " + statusErr.Error() + ".\n\nCheck that train_url is an OBS " +
+			"directory the job can read and look at the job's events in the ModelArts console."
+	}
 
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

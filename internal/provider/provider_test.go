@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +120,10 @@ provider "modelarts" {
 %s
 }
 `, emulator.DefaultProjectName, emulator.DefaultProjectID, e.url, e.url, creds, strings.Join(extra, "\n"))
+}
+
+// errRe compiles a pattern for Terraform's error output, which wraps long
+// lines: each space in the pattern matches any run of white space.
+func errRe(pattern string) *regexp.Regexp {
+	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
 }

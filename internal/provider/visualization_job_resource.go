@@ -438,11 +438,22 @@ func waitRunning(s int64) (bool, error) {
 	case s == statusRunning:
 		return true, nil
 	case statusIsFailure(s):
-		return false, fmt.Errorf("the job failed with status %d %s", s, statusName(s))
+		return false, &jobStatusError{Status: s, What: "failed"}
 	case statusIsStopped(s):
-		return false, fmt.Errorf("the job stopped (status %d %s) before it ran", s, statusName(s))
+		return false, &jobStatusError{Status: s, What: "stopped before it ran"}
 	}
 	return false, nil
+}
+
+// jobStatusError is a job that reached a status from which the operation
+// waited for cannot succeed.
+type jobStatusError struct {
+	Status int64
+	What   string
+}
+
+func (e *jobStatusError) Error() string {
+	return fmt.Sprintf("the job %s with status %d %s", e.What, e.Status, statusName(e.Status))
 }
 
 func waitStopped(s int64) (bool, error) {
