@@ -1,0 +1,617 @@
+package emulator
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Job status codes the emulator's lifecycle moves through (section 2 of the
+// API reference). Any other code may be seeded and is served as it is.
+const (
+	StatusInit        int64 = 1
+	StatusImageFailed int64 = 3
+	StatusWaiting     int64 = 7
+	StatusRunning     int64 = 8
+	StatusKilling     int64 = 9
+	StatusCompleted   int64 = 10
+	StatusFailed      int64 = 11
+	StatusKilled      int64 = 12
+	StatusCanceled    int64 = 13
+)
+
+// Job is a visualization job as seeded, saved and returned by Job and Jobs.
+// The JSON tags are the API's field names. JobType, Flavor and AutoStopHours
+// are not in the API's answers; they keep what the create request set.
+type Job struct {
+	JobID      int64  `json:"job_id"`
+	JobName    string `json:"job_name"`
+	JobDesc    string `json:"job_desc"`
+	Status     int64  `json:"status"`
+	CreateTime int64  `json:"create_time"` // Unix epoch milliseconds
+	Duration   int64  `json:"duration"`    // running time, milliseconds
+	TrainURL   string `json:"train_url"`
+	JobType    string `json:"job_type,omitempty"` // "tensorboard" (default) or "mindinsight"
+	ServiceURL string `json:"service_url,omitempty"`
+	ResourceID string `json:"resource_id,omitempty"`
+	Flavor     string `json:"flavor_code,omitempty"`
+	// AutoStopHours is schedule.duration: the job stops (CANCELED) after
+	// this many hours of Config.HourScale running. Nil or 0: never.
+	AutoStopHours *int64 `json:"auto_stop_hours,omitempty"`
+}
+
+type phase int
+
+const (
+	phaseFixed    phase = iota // status does not change by itself
+	phaseStarting              // INIT, WAITING, then RUNNING (or a failure status)
+	phaseStopping              // KILLING, then CANCELED
+)
+
+// job is a stored job: its static facts plus the last lifecycle transition,
+// from which status and duration are derived when read.
+type job struct {
+	info     Job // Status and Duration are not kept here: see observe
+	phase    phase
+	since    time.Time // when the phase began
+	fixed    int64     // phaseFixed: the status; phaseStarting: the failure to land in (0: RUNNING)
+	runMs    int64     // running time accumulated before since
+	deleteAt time.Time // zero unless deleted with Config.DeleteDelay
+}
+
+// observe derives a job's status and duration (ms) at now.
+func (e *Emulator) observe(j *job, now time.Time) (status, durationMs int64) {
+	el := now.Sub(j.since)
+	switch j.phase {
+	case phaseStopping:
+		if el < e.cfg.StopDelay {
+			return StatusKilling, j.runMs
+		}
+		return StatusCanceled, j.runMs
+	case phaseStarting:
+		start := e.cfg.StartDelay
+		switch {
+		case el < start/2:
+			return StatusInit, j.runMs
+		case el < start:
+			return StatusWaiting, j.runMs
+		case j.fixed != 0:
+			return j.fixed, j.runMs
+		}
+		running := el - start
+		if h := j.info.AutoStopHours; h != nil && *h > 0 {
+			// Auto-stop is a stop: KILLING, then CANCELED. Duration stops
+			// growing at the stop.
+			limit := time.Duration(*h) * e.cfg.HourScale
+			if running >= limit {
+				if running-limit < e.cfg.StopDelay {
+					return StatusKilling, j.runMs + limit.Milliseconds()
+				}
+				return StatusCanceled, j.runMs + limit.Milliseconds()
+			}
+		}
+		return StatusRunning, j.runMs + running.Milliseconds()
+	}
+	return j.fixed, j.runMs
+}
+
+func (e *Emulator) snapshot(j *job, now time.Time) Job {
+	s := j.info
+	s.Status, s.Duration = e.observe(j, now)
+	if s.AutoStopHours != nil {
+		h := *s.AutoStopHours
+		s.AutoStopHours = &h
+	}
+	return s
+}
+
+// isActive reports whether a job in this status counts against the quota of
+// running jobs: it is starting or running. KILLING is not counted: a stopped
+// job frees its place at once, so a stop-then-create sequence works.
+func isActive(status int64) bool {
+	switch status {
+	case StatusInit, 2, 4, StatusWaiting, StatusRunning, 15:
+		return true
+	}
+	return false
+}
+
+// purge removes deleted jobs whose DeleteDelay has passed. Callers hold e.mu.
+func (e *Emulator) purge(now time.Time) {
+	if e.pendingDeletes == 0 {
+		return
+	}
+	for id, j := range e.jobs {
+		if !j.deleteAt.IsZero() && !now.Before(j.deleteAt) {
+			delete(e.jobs, id)
+			e.pendingDeletes--
+		}
+	}
+}
+
+// usage counts the jobs that exist (not being deleted) and the active ones.
+// Callers hold e.mu.
+func (e *Emulator) usage(now time.Time) (total, active int) {
+	for _, j := range e.jobs {
+		if !j.deleteAt.IsZero() {
+			continue
+		}
+		total++
+		if st, _ := e.observe(j, now); isActive(st) {
+			active++
+		}
+	}
+	return total, active
+}
+
+func (e *Emulator) serviceURL(jobType string, id int64) string {
+	return fmt.Sprintf("https://%s/modelarts2/%s/%s/%d/", e.cfg.ConsoleHost, jobType, e.cfg.ProjectID, id)
+}
+
+// resourceID is a UUIDv4-shaped ID derived from the job ID, so that a job
+// keeps its resource ID across saves, loads and emulator runs.
+func resourceID(id int64) string {
+	h := sha256.Sum256([]byte("modelarts-emulator-resource/" + strconv.FormatInt(id, 10)))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// num writes a number as the docs' samples do when NumbersAsStrings is set.
+func (e *Emulator) num(v int64) any {
+	if e.cfg.NumbersAsStrings {
+		return strconv.FormatInt(v, 10)
+	}
+	return v
+}
+
+// jobView is a job in the API's detail shape (section 1.3).
+type jobView struct {
+	IsSuccess  *bool  `json:"is_success,omitempty"`
+	JobID      any    `json:"job_id"`
+	JobName    string `json:"job_name"`
+	JobDesc    string `json:"job_desc"`
+	Status     any    `json:"status"`
+	CreateTime any    `json:"create_time"`
+	Duration   any    `json:"duration"`
+	TrainURL   string `json:"train_url"`
+	ServiceURL string `json:"service_url"`
+	ResourceID string `json:"resource_id"`
+}
+
+func (e *Emulator) view(j Job) jobView {
+	return jobView{
+		JobID: e.num(j.JobID), JobName: j.JobName, JobDesc: j.JobDesc, Status: e.num(j.Status),
+		CreateTime: e.num(j.CreateTime), Duration: e.num(j.Duration), TrainURL: j.TrainURL,
+		ServiceURL: j.ServiceURL, ResourceID: j.ResourceID,
+	}
+}
+
+var success = map[string]any{"is_success": true}
+
+func (c *call) notFound(id int64) {
+	c.modelArtsError(http.StatusNotFound, "ModelArts.0015", fmt.Sprintf("visualization job %d does not exist", id))
+}
+
+// apiError is a refusal decided under the lock and answered after it.
+type apiError struct {
+	status    int
+	code, msg string
+}
+
+func (c *call) refuse(a *apiError) { c.modelArtsError(a.status, a.code, a.msg) }
+
+func wrongState(action string, status int64) *apiError {
+	return &apiError{http.StatusBadRequest, "ModelArts.0105", fmt.Sprintf("This job can't be %s. job status: %d", action, status)}
+}
+
+func (e *Emulator) quotaExceeded() *apiError {
+	return &apiError{http.StatusBadRequest, "ModelArts.0118",
+		fmt.Sprintf("Quota exceeded: at most %d visualization jobs may run at once.", e.cfg.Quota)}
+}
+
+func (c *call) paramError(msg string) {
+	c.modelArtsError(http.StatusBadRequest, "ModelArts.0104", msg)
+}
+
+// bodyError answers a body that did not decode: a field of the wrong type is
+// a parameter error naming the field; anything else is an invalid argument.
+func (c *call) bodyError(err error) {
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr):
+		c.paramError(fmt.Sprintf("Invalid parameter %s: wrong type %s.", typeErr.Field, typeErr.Value))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		c.modelArtsError(http.StatusBadRequest, "ModelArts.0101",
+			"Invalid argument: unknown parameter "+strings.TrimPrefix(err.Error(), "json: unknown field ")+".")
+	default:
+		c.modelArtsError(http.StatusBadRequest, "ModelArts.0101", "Invalid argument: the request body is not a valid JSON object.")
+	}
+}
+
+func validJobName(s string) bool {
+	if len(s) < 1 || len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+const maxDescRunes = 256
+
+type scheduleBody struct {
+	Type     *string `json:"type"`
+	TimeUnit *string `json:"time_unit"`
+	Duration *int64  `json:"duration"`
+}
+
+// parseSchedule accepts the object the docs' table describes and the
+// one-element array their sample sends. It returns the auto-stop hours.
+func parseSchedule(raw json.RawMessage) (*int64, string) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, ""
+	}
+	var s scheduleBody
+	switch raw[0] {
+	case '{':
+		if err := decodeStrict(raw, &s); err != nil {
+			return nil, "Invalid parameter schedule: " + err.Error() + "."
+		}
+	case '[':
+		var list []scheduleBody
+		if err := decodeStrict(raw, &list); err != nil {
+			return nil, "Invalid parameter schedule: " + err.Error() + "."
+		}
+		if len(list) != 1 {
+			return nil, "Invalid parameter schedule: an array must hold exactly one schedule."
+		}
+		s = list[0]
+	default:
+		return nil, "Invalid parameter schedule: must be an object or a one-element array."
+	}
+	switch {
+	case s.Type == nil || *s.Type != "stop":
+		return nil, `Invalid parameter schedule.type: must be "stop".`
+	case s.TimeUnit == nil || *s.TimeUnit != "HOURS":
+		return nil, `Invalid parameter schedule.time_unit: must be "HOURS".`
+	case s.Duration == nil || *s.Duration < 0 || *s.Duration > 24:
+		return nil, "Invalid parameter schedule.duration: must be 0 to 24."
+	}
+	return s.Duration, ""
+}
+
+type createBody struct {
+	JobName  *string `json:"job_name"`
+	JobDesc  *string `json:"job_desc"`
+	TrainURL *string `json:"train_url"`
+	JobType  *string `json:"job_type"`
+	Flavor   *struct {
+		Code *string `json:"code"`
+	} `json:"flavor"`
+	Schedule json.RawMessage `json:"schedule"`
+}
+
+func (e *Emulator) createJob(c *call, body []byte) {
+	var req createBody
+	if err := decodeStrict(body, &req); err != nil {
+		c.bodyError(err)
+		return
+	}
+	j := Job{JobType: "tensorboard"}
+	switch {
+	case req.JobName == nil || !validJobName(*req.JobName):
+		c.paramError("Invalid parameter job_name: must be 1 to 20 characters of [0-9A-Za-z_-].")
+		return
+	case req.JobDesc != nil && utf8.RuneCountInString(*req.JobDesc) > maxDescRunes:
+		c.paramError("Invalid parameter job_desc: at most 256 characters.")
+		return
+	case req.TrainURL == nil || strings.TrimSpace(*req.TrainURL) == "":
+		c.paramError("Invalid parameter train_url: it is required.")
+		return
+	case req.JobType != nil && *req.JobType != "tensorboard" && *req.JobType != "mindinsight":
+		c.paramError(`Invalid parameter job_type: must be "tensorboard" or "mindinsight".`)
+		return
+	case req.Flavor != nil && (req.Flavor.Code == nil || *req.Flavor.Code == ""):
+		c.paramError("Invalid parameter flavor.code: it is required when flavor is set.")
+		return
+	}
+	hours, msg := parseSchedule(req.Schedule)
+	if msg != "" {
+		c.paramError(msg)
+		return
+	}
+	j.JobName, j.TrainURL, j.AutoStopHours = *req.JobName, *req.TrainURL, hours
+	if req.JobDesc != nil {
+		j.JobDesc = *req.JobDesc
+	}
+	if req.JobType != nil {
+		j.JobType = *req.JobType
+	}
+	if req.Flavor != nil {
+		j.Flavor = *req.Flavor.Code
+	}
+
+	now := e.now()
+	e.mu.Lock()
+	e.purge(now)
+	total, active := e.usage(now)
+	if total >= e.cfg.MaxJobs {
+		e.mu.Unlock()
+		c.refuse(&apiError{http.StatusBadRequest, "ModelArts.0118",
+			fmt.Sprintf("Quota exceeded: at most %d visualization jobs may exist.", e.cfg.MaxJobs)})
+		return
+	}
+	if active >= e.cfg.Quota {
+		e.mu.Unlock()
+		c.refuse(e.quotaExceeded())
+		return
+	}
+	j.JobID = e.nextID
+	e.nextID++
+	j.CreateTime = now.UnixMilli()
+	j.ServiceURL = e.serviceURL(j.JobType, j.JobID)
+	j.ResourceID = resourceID(j.JobID)
+	stored := &job{info: j, phase: phaseStarting, since: now, fixed: e.nextFailure}
+	e.nextFailure = 0
+	e.jobs[j.JobID] = stored
+	status, _ := e.observe(stored, now)
+	e.mu.Unlock()
+
+	c.changed = true
+	c.writeJSON(http.StatusOK, map[string]any{"is_success": true, "job_id": e.num(j.JobID), "job_name": j.JobName,
+		"status": e.num(status), "create_time": e.num(j.CreateTime)})
+}
+
+// listParams are the query parameters List accepts; anything else is refused
+// so that a misspelt parameter is noticed.
+var listParams = map[string]bool{"status": true, "per_page": true, "page": true, "sortBy": true, "sort_by": true,
+	"order": true, "search_content": true, "workspace_id": true}
+
+var sortKeys = map[string]func(a, b *Job) int{
+	"job_id":      func(a, b *Job) int { return cmp.Compare(a.JobID, b.JobID) },
+	"job_name":    func(a, b *Job) int { return strings.Compare(a.JobName, b.JobName) },
+	"job_desc":    func(a, b *Job) int { return strings.Compare(a.JobDesc, b.JobDesc) },
+	"create_time": func(a, b *Job) int { return cmp.Compare(a.CreateTime, b.CreateTime) },
+	"status":      func(a, b *Job) int { return cmp.Compare(a.Status, b.Status) },
+}
+
+func (e *Emulator) listJobs(c *call) {
+	q, err := url.ParseQuery(c.r.URL.RawQuery)
+	if err != nil {
+		c.modelArtsError(http.StatusBadRequest, "ModelArts.0101", "Invalid argument: malformed query string.")
+		return
+	}
+	for k, v := range q {
+		if !listParams[k] {
+			c.paramError(fmt.Sprintf("Invalid parameter %s: unknown query parameter.", k))
+			return
+		}
+		if len(v) > 1 {
+			c.paramError(fmt.Sprintf("Invalid parameter %s: given more than once.", k))
+			return
+		}
+	}
+	intParam := func(name string, def, lo, hi int64) (int64, bool) {
+		if !q.Has(name) {
+			return def, true
+		}
+		n, err := strconv.ParseInt(q.Get(name), 10, 64)
+		if err != nil || n < lo || n > hi {
+			c.paramError(fmt.Sprintf("Invalid parameter %s: must be an integer from %d to %d.", name, lo, hi))
+			return 0, false
+		}
+		return n, true
+	}
+	perPage, ok := intParam("per_page", 10, 1, 1000)
+	if !ok {
+		return
+	}
+	page, ok := intParam("page", 1, 1, 1<<31)
+	if !ok {
+		return
+	}
+	var statusFilter *int64
+	if q.Has("status") {
+		st, ok := intParam("status", 0, 0, 1<<31)
+		if !ok {
+			return
+		}
+		statusFilter = &st
+	}
+	sortBy := "job_id"
+	if q.Has("sortBy") && q.Has("sort_by") && q.Get("sortBy") != q.Get("sort_by") {
+		c.paramError("Invalid parameter sortBy: sortBy and sort_by disagree.")
+		return
+	}
+	for _, k := range []string{"sortBy", "sort_by"} {
+		if q.Has(k) {
+			sortBy = q.Get(k)
+		}
+	}
+	compare, ok := sortKeys[sortBy]
+	if !ok {
+		c.paramError("Invalid parameter sortBy: must be job_id, job_name, job_desc, create_time or status.")
+		return
+	}
+	order := "asc"
+	if q.Has("order") {
+		order = q.Get("order")
+	}
+	if order != "asc" && order != "desc" {
+		c.paramError(`Invalid parameter order: must be "asc" or "desc".`)
+		return
+	}
+	search := q.Get("search_content")
+	if utf8.RuneCountInString(search) > 64 {
+		c.paramError("Invalid parameter search_content: at most 64 characters.")
+		return
+	}
+	search = strings.ToLower(search)
+	// Every job lives in the default workspace "0".
+	otherWorkspace := q.Has("workspace_id") && q.Get("workspace_id") != "0"
+
+	now := e.now()
+	e.mu.Lock()
+	e.purge(now)
+	total, _ := e.usage(now)
+	var matched []Job
+	for _, j := range e.jobs {
+		if otherWorkspace {
+			break
+		}
+		s := e.snapshot(j, now)
+		if statusFilter != nil && s.Status != *statusFilter {
+			continue
+		}
+		if search != "" && !strings.Contains(strings.ToLower(s.JobName), search) {
+			continue
+		}
+		matched = append(matched, s)
+	}
+	e.mu.Unlock()
+
+	sort.Slice(matched, func(a, b int) bool {
+		x, y := &matched[a], &matched[b]
+		if order == "desc" {
+			x, y = y, x
+		}
+		if r := compare(x, y); r != 0 {
+			return r < 0
+		}
+		return x.JobID < y.JobID
+	})
+	views := []jobView{}
+	if from := (page - 1) * perPage; from < int64(len(matched)) {
+		for _, j := range matched[from:min(from+perPage, int64(len(matched)))] {
+			views = append(views, e.view(j))
+		}
+	}
+	c.writeJSON(http.StatusOK, map[string]any{"is_success": true, "job_total_count": len(matched),
+		"job_count_limit": max(e.cfg.MaxJobs-total, 0), "quotas": e.cfg.Quota, "jobs": views})
+}
+
+func (e *Emulator) getJob(c *call, id int64) {
+	now := e.now()
+	e.mu.Lock()
+	e.purge(now)
+	j, ok := e.jobs[id]
+	var s Job
+	if ok {
+		s = e.snapshot(j, now)
+	}
+	e.mu.Unlock()
+	if !ok {
+		c.notFound(id)
+		return
+	}
+	v := e.view(s)
+	t := true
+	v.IsSuccess = &t
+	c.writeJSON(http.StatusOK, v)
+}
+
+func (e *Emulator) updateJob(c *call, id int64, body []byte) {
+	var req struct {
+		JobDesc *string `json:"job_desc"`
+	}
+	if err := decodeStrict(body, &req); err != nil {
+		c.bodyError(err)
+		return
+	}
+	if req.JobDesc == nil {
+		c.paramError("Invalid parameter job_desc: it is required (only job_desc can be modified).")
+		return
+	}
+	if utf8.RuneCountInString(*req.JobDesc) > maxDescRunes {
+		c.paramError("Invalid parameter job_desc: at most 256 characters.")
+		return
+	}
+	e.mutate(c, id, func(j *job, _, _ int64, _ time.Time) *apiError {
+		j.info.JobDesc = *req.JobDesc
+		return nil
+	})
+}
+
+func (e *Emulator) deleteJob(c *call, id int64) {
+	e.mutate(c, id, func(j *job, status, _ int64, now time.Time) *apiError {
+		if status == StatusKilling {
+			return wrongState("delete", status)
+		}
+		switch {
+		case !j.deleteAt.IsZero():
+			// Deleting again while the first delete runs is accepted.
+		case e.cfg.DeleteDelay == 0:
+			delete(e.jobs, j.info.JobID)
+		default:
+			j.deleteAt = now.Add(e.cfg.DeleteDelay)
+			e.pendingDeletes++
+		}
+		return nil
+	})
+}
+
+func (e *Emulator) stopJob(c *call, id int64) {
+	e.mutate(c, id, func(j *job, status, dur int64, now time.Time) *apiError {
+		if status != StatusInit && status != StatusWaiting && status != StatusRunning {
+			return wrongState("stop", status)
+		}
+		j.phase, j.since, j.runMs = phaseStopping, now, dur
+		return nil
+	})
+}
+
+func (e *Emulator) restartJob(c *call, id int64) {
+	e.mutate(c, id, func(j *job, status, _ int64, now time.Time) *apiError {
+		switch status {
+		case StatusCompleted, StatusFailed, StatusKilled, StatusCanceled:
+		default:
+			return wrongState("restart", status)
+		}
+		if _, active := e.usage(now); active >= e.cfg.Quota {
+			return e.quotaExceeded()
+		}
+		// duration counts the current run, so a restart starts it afresh.
+		j.phase, j.since, j.fixed, j.runMs = phaseStarting, now, 0, 0
+		return nil
+	})
+}
+
+// mutate runs change on a job, under the lock, with the job's current status
+// and duration, then answers change's refusal or success.
+func (e *Emulator) mutate(c *call, id int64, change func(j *job, status, dur int64, now time.Time) *apiError) {
+	now := e.now()
+	e.mu.Lock()
+	e.purge(now)
+	j, ok := e.jobs[id]
+	var refusal *apiError
+	if ok {
+		status, dur := e.observe(j, now)
+		refusal = change(j, status, dur, now)
+	}
+	e.mu.Unlock()
+	switch {
+	case !ok:
+		c.notFound(id)
+	case refusal != nil:
+		c.refuse(refusal)
+	default:
+		c.changed = true
+		c.writeJSON(http.StatusOK, success)
+	}
+}
