@@ -60,5 +60,7 @@ export HW_ACCESS_KEY=EMULATORACCESSKEY
 export HW_SECRET_KEY=emulator-secret-key
 export TF_VAR_modelarts_endpoint="$url"
 
+color=""
+[ -t 1 ] || color="-no-color"
 echo "==> $TF plan (examples/demo)"
-"$TF" -chdir=examples/demo plan -input=false -lock=false
+"$TF" -chdir=examples/demo plan -input=false -lock=false $color
