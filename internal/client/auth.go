@@ -1,0 +1,384 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Authentication is a layer of http.RoundTrippers around the base transport, so that
+// every attempt of the retry loop is signed afresh (new X-Sdk-Date) or carries the
+// current token, without any per-operation code.
+
+// notSentError marks a failure that happened before the request reached ModelArts
+// (obtaining the IAM token), which makes retrying safe even for a create.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return "obtaining an IAM token: " + e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// readBody reads and closes req.Body so that it can be signed and replayed.
+func readBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	defer req.Body.Close()
+	return io.ReadAll(req.Body)
+}
+
+// withHeaders returns a shallow copy of req with its own header map and, when body
+// is non-nil, a fresh body; the RoundTripper contract forbids changing req itself.
+func withHeaders(req *http.Request, body []byte, extra int) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	h := make(http.Header, len(req.Header)+extra)
+	for k, v := range req.Header {
+		h[k] = v
+	}
+	r.Header = h
+	if body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return r
+}
+
+// signingTransport signs each request with AK/SK.
+type signingTransport struct {
+	base          http.RoundTripper
+	signer        Signer
+	securityToken string
+	projectID     string
+	now           func() time.Time
+	bufs          sync.Pool // of *signBuf
+	date          atomic.Pointer[cachedDate]
+}
+
+// cachedDate is a formatted X-Sdk-Date, which changes only once a second.
+type cachedDate struct {
+	unix int64
+	s    string
+}
+
+func (t *signingTransport) sdkDate(now time.Time) string {
+	sec := now.Unix()
+	if d := t.date.Load(); d != nil && d.unix == sec {
+		return d.s
+	}
+	d := &cachedDate{unix: sec, s: now.UTC().Format(sdkDateLayout)}
+	t.date.Store(d)
+	return d.s
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, err := readBody(req)
+	if err != nil {
+		return nil, fmt.Errorf("reading request body to sign it: %w", err)
+	}
+	r := withHeaders(req, body, 4)
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	date := t.sdkDate(t.now())
+	// Sorted by name, as signing needs them.
+	var buf [4]header
+	hs := append(buf[:0], header{"host", host}, header{"x-project-id", t.projectID}, header{"x-sdk-date", date})
+	if t.securityToken != "" {
+		hs = append(hs, header{"x-security-token", t.securityToken})
+	}
+	sb, _ := t.bufs.Get().(*signBuf)
+	if sb == nil {
+		sb = t.signer.newSignBuf()
+	}
+	auth := t.signer.authorizationWith(sb, r.Method, r.URL, hs, body, date)
+	t.bufs.Put(sb)
+
+	// One backing array for the four header values.
+	vals := []string{t.projectID, date, auth, t.securityToken}
+	r.Header[headerProjectID] = vals[0:1:1]
+	r.Header[headerSdkDate] = vals[1:2:2]
+	r.Header[headerAuthorization] = vals[2:3:3]
+	if t.securityToken != "" {
+		r.Header[headerSecurityToken] = vals[3:4:4]
+	}
+	return t.base.RoundTrip(r)
+}
+
+// attemptKey carries the retry loop's attempt number to the token transport's log line.
+type attemptKey struct{}
+
+// tokenSource hands out the X-Auth-Token to use.
+type tokenSource interface {
+	token(ctx context.Context) (string, error)
+	// invalidate drops tok if it is still the cached token.
+	invalidate(tok string)
+}
+
+type staticToken string
+
+func (s staticToken) token(context.Context) (string, error) { return string(s), nil }
+func (staticToken) invalidate(string)                       {}
+
+// tokenTransport adds X-Auth-Token. With renewOn401, a 401 from ModelArts drops the
+// token and the request is sent once more with a fresh one: a token can be revoked
+// or expire early, and IAM is the only judge of that.
+type tokenTransport struct {
+	base       http.RoundTripper
+	source     tokenSource
+	renewOn401 bool
+	log        func(ctx context.Context, msg string, fields map[string]any)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	body, err := readBody(req)
+	if err != nil {
+		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	start := time.Now()
+	resp, tok, err := t.send(req, body)
+	if err != nil || !t.renewOn401 || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	// Drain a little so the connection can be reused, then try once with a new token.
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	resp.Body.Close()
+	t.source.invalidate(tok)
+	if t.log != nil {
+		attempt, _ := req.Context().Value(attemptKey{}).(int)
+		t.log(req.Context(), "ModelArts rejected the IAM token (HTTP 401); retrying once with a new token", map[string]any{
+			"method": req.Method, "path": req.URL.EscapedPath(), "status": http.StatusUnauthorized, "attempt": attempt,
+			"duration_ms": time.Since(start).Milliseconds(), "request_id": requestIDFrom(resp.Header),
+			"authorization": "X-Auth-Token (redacted)",
+		})
+	}
+	resp, _, err = t.send(req, body)
+	return resp, err
+}
+
+func (t *tokenTransport) send(req *http.Request, body []byte) (*http.Response, string, error) {
+	tok, err := t.source.token(req.Context())
+	if err != nil {
+		return nil, "", &notSentError{err}
+	}
+	r := withHeaders(req, body, 1)
+	r.Header["X-Auth-Token"] = []string{tok}
+	resp, err := t.base.RoundTrip(r)
+	return resp, tok, err
+}
+
+// iamTokenSource obtains project-scoped tokens from IAM with a password, caches
+// them, and renews them renewBefore ahead of expires_at. Concurrent callers share a
+// single token request.
+type iamTokenSource struct {
+	hc        *http.Client
+	url       string
+	path      string
+	reqBody   []byte // holds the password: never logged
+	userAgent string
+	log       func(ctx context.Context, msg string, fields map[string]any)
+
+	// renewBefore and now are fields so that tests can move time.
+	renewBefore time.Duration
+	now         func() time.Time
+
+	mu       sync.Mutex
+	tok      string
+	renewAt  time.Time
+	inflight *tokenFetch
+}
+
+type tokenFetch struct {
+	done chan struct{}
+	tok  string
+	err  error
+}
+
+func newIAMTokenSource(hc *http.Client, iam *url.URL, user, pass, domain, projectID, ua string,
+	log func(context.Context, string, map[string]any)) *iamTokenSource {
+	type name struct {
+		Name string `json:"name"`
+	}
+	var body struct {
+		Auth struct {
+			Identity struct {
+				Methods  []string `json:"methods"`
+				Password struct {
+					User struct {
+						Name     string `json:"name"`
+						Password string `json:"password"`
+						Domain   name   `json:"domain"`
+					} `json:"user"`
+				} `json:"password"`
+			} `json:"identity"`
+			Scope struct {
+				Project struct {
+					ID string `json:"id"`
+				} `json:"project"`
+			} `json:"scope"`
+		} `json:"auth"`
+	}
+	body.Auth.Identity.Methods = []string{"password"}
+	body.Auth.Identity.Password.User.Name = user
+	body.Auth.Identity.Password.User.Password = pass
+	body.Auth.Identity.Password.User.Domain.Name = domain
+	body.Auth.Scope.Project.ID = projectID
+	b, _ := json.Marshal(body) // cannot fail: only strings and slices of strings
+
+	u := *iam
+	u.Path = strings.TrimRight(u.Path, "/") + "/auth/tokens"
+	u.RawPath = ""
+	if iam.RawPath != "" {
+		u.RawPath = strings.TrimRight(iam.RawPath, "/") + "/auth/tokens"
+	}
+	return &iamTokenSource{
+		hc: hc, url: u.String(), path: u.EscapedPath(), reqBody: b, userAgent: ua, log: log,
+		renewBefore: defaultRenewBefore, now: time.Now,
+	}
+}
+
+func (s *iamTokenSource) token(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	if s.tok != "" && s.now().Before(s.renewAt) {
+		tok := s.tok
+		s.mu.Unlock()
+		return tok, nil
+	}
+	f := s.inflight
+	if f == nil {
+		f = &tokenFetch{done: make(chan struct{})}
+		s.inflight = f
+		// Detached from ctx: other callers wait on this fetch, and one caller's
+		// cancellation must not fail theirs. Each caller still stops waiting on its own ctx.
+		go s.fetch(context.WithoutCancel(ctx), f)
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (s *iamTokenSource) invalidate(tok string) {
+	s.mu.Lock()
+	if s.tok == tok {
+		s.tok = ""
+	}
+	s.mu.Unlock()
+}
+
+func (s *iamTokenSource) fetch(ctx context.Context, f *tokenFetch) {
+	ctx, cancel := context.WithTimeout(ctx, iamRequestTimeout)
+	defer cancel()
+	issued := s.now()
+	tok, exp, err := s.request(ctx)
+	s.mu.Lock()
+	if err == nil {
+		s.tok = tok
+		// Renew renewBefore ahead of expiry, but never later than halfway through a
+		// short-lived token's life, so that such a token is not fetched per request
+		// nor used after it expired.
+		lead := s.renewBefore
+		if life := exp.Sub(issued); life/2 < lead {
+			lead = life / 2
+		}
+		s.renewAt = exp.Add(-lead)
+	}
+	s.inflight = nil
+	s.mu.Unlock()
+	f.tok, f.err = tok, err
+	close(f.done)
+}
+
+func (s *iamTokenSource) request(ctx context.Context) (tok string, exp time.Time, err error) {
+	start := time.Now()
+	fields := map[string]any{"method": http.MethodPost, "path": s.path, "attempt": 1, "authorization": "none (IAM password in the body, redacted)"}
+	defer func() {
+		if s.log == nil {
+			return
+		}
+		fields["duration_ms"] = time.Since(start).Milliseconds()
+		if err != nil {
+			fields["error"] = err.Error()
+		}
+		s.log(ctx, "IAM token request", fields)
+	}()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(s.reqBody))
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", s.userAgent)
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	defer resp.Body.Close()
+	fields["status"] = resp.StatusCode
+	fields["request_id"] = requestIDFrom(resp.Header)
+
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		e := newAPIError(resp, http.MethodPost, s.path)
+		e.service = serviceIAM
+		e.Message = iamFailureMessage(resp.StatusCode, e.Message)
+		return "", time.Time{}, e
+	}
+	tok = resp.Header.Get("X-Subject-Token")
+	if tok == "" {
+		return "", time.Time{}, fmt.Errorf("IAM answered HTTP %d without an X-Subject-Token header: %w", resp.StatusCode, ErrMalformedResponse)
+	}
+	if !validHeaderValue(tok) {
+		return "", time.Time{}, fmt.Errorf("IAM returned a token that cannot be sent as a header: %w", ErrMalformedResponse)
+	}
+	var body struct {
+		Token struct {
+			ExpiresAt string `json:"expires_at"`
+		} `json:"token"`
+	}
+	// The token body lists the whole service catalog; only expires_at matters.
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+		return "", time.Time{}, fmt.Errorf("IAM token response: %w: %v", ErrMalformedResponse, err)
+	}
+	if body.Token.ExpiresAt == "" {
+		// Without expires_at, assume a conservative life; a 401 still forces renewal.
+		return tok, s.now().Add(defaultTokenRefresh), nil
+	}
+	exp, err = time.Parse(time.RFC3339Nano, body.Token.ExpiresAt)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("IAM token response: expires_at %q is not an RFC 3339 time: %w", capMessage(body.Token.ExpiresAt, 64), ErrMalformedResponse)
+	}
+	return tok, exp, nil
+}
+
+func iamFailureMessage(status int, server string) string {
+	var m string
+	switch status {
+	case http.StatusUnauthorized:
+		m = "IAM rejected the user name, password or domain"
+	case http.StatusForbidden:
+		m = "IAM refused to issue a token for the project (check the user's access to the project and the project ID)"
+	case http.StatusBadRequest, http.StatusNotFound:
+		m = "IAM rejected the token request (check the domain name, project ID and IAM endpoint)"
+	default:
+		m = "IAM token request failed"
+	}
+	if server != "" && server != http.StatusText(status) {
+		m += ": " + server
+	}
+	return m
+}
