@@ -40,6 +40,7 @@ func newTLSTestEnv(t *testing.T) (env *testEnv, caFile string) {
 // Certificate verification is on by default: a server with a certificate
 // nobody vouched for is refused, with advice on ca_file.
 func TestTLS_verifiedByDefault(t *testing.T) {
+	t.Parallel()
 	env, _ := newTLSTestEnv(t)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -55,6 +56,7 @@ func TestTLS_verifiedByDefault(t *testing.T) {
 }
 
 func TestTLS_caFile(t *testing.T) {
+	t.Parallel()
 	env, caFile := newTLSTestEnv(t)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -68,6 +70,7 @@ func TestTLS_caFile(t *testing.T) {
 }
 
 func TestTLS_caFileMissing(t *testing.T) {
+	t.Parallel()
 	env, _ := newTLSTestEnv(t)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,

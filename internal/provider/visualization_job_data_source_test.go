@@ -58,8 +58,10 @@ func (e *testEnv) expectJob(t *testing.T, job emulator.Job) []statecheck.StateCh
 }
 
 func TestVisualizationJobDataSource_authMethods(t *testing.T) {
+	t.Parallel()
 	for _, method := range []string{"aksk", "temporary_aksk", "password", "token"} {
 		t.Run(method, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, emulator.Config{})
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6Factories,
@@ -92,6 +94,7 @@ func TestVisualizationJobDataSource_authMethods(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_docsSample(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -103,6 +106,7 @@ func TestVisualizationJobDataSource_docsSample(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_numbersAsStrings(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{NumbersAsStrings: true})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -114,6 +118,7 @@ func TestVisualizationJobDataSource_numbersAsStrings(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_notFound(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -126,6 +131,7 @@ func TestVisualizationJobDataSource_notFound(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_notFoundAsData(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	attr := func(name string, v knownvalue.Check) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue(dataSourceAddr, tfjsonpath.New(name), v)
@@ -151,6 +157,7 @@ func TestVisualizationJobDataSource_notFoundAsData(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_successFalseOn200(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultNotSuccess, Op: "get", Status: 200})
 	resource.UnitTest(t, resource.TestCase{
@@ -164,6 +171,7 @@ func TestVisualizationJobDataSource_successFalseOn200(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_successFalseAsData(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultNotSuccess, Op: "get", Status: 200})
 	resource.UnitTest(t, resource.TestCase{
@@ -182,12 +190,14 @@ func TestVisualizationJobDataSource_successFalseAsData(t *testing.T) {
 // Throttling and unavailability are retried and the read succeeds; the
 // emulator's request log proves the retries happened.
 func TestVisualizationJobDataSource_retriesTransientErrors(t *testing.T) {
+	t.Parallel()
 	for name, fault := range map[string]emulator.Fault{
 		"429_retry_after": {Kind: emulator.FaultStatus, Op: "get", Status: 429, RetryAfter: "1", Times: 1},
 		"429_no_header":   {Kind: emulator.FaultStatus, Op: "get", Status: 429, Times: 2},
 		"503":             {Kind: emulator.FaultStatus, Op: "get", Status: 503, Times: 2},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, emulator.Config{})
 			env.emu.AddFault(fault)
 			resource.UnitTest(t, resource.TestCase{
@@ -211,6 +221,7 @@ func TestVisualizationJobDataSource_retriesTransientErrors(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_malformedBody(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultNonJSON, Op: "get", Status: 200})
 	resource.UnitTest(t, resource.TestCase{
@@ -225,8 +236,10 @@ func TestVisualizationJobDataSource_malformedBody(t *testing.T) {
 // An invalid ID fails at plan with an error naming the attribute and value,
 // and no request reaches ModelArts.
 func TestVisualizationJobDataSource_invalidID(t *testing.T) {
+	t.Parallel()
 	for _, id := range []string{"", "abc", "-1", "0", "007", "99999999999999999999"} {
 		t.Run(fmt.Sprintf("%q", id), func(t *testing.T) {
+			t.Parallel()
 			env := newTestEnv(t, emulator.Config{})
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6Factories,
@@ -264,6 +277,7 @@ func TestVisualizationJobDataSource_environmentOnly(t *testing.T) {
 // The read timeout bounds the retries: with ModelArts answering 503 forever,
 // the read fails once the timeout has passed, saying so.
 func TestVisualizationJobDataSource_readTimeout(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultStatus, Op: "get", Status: 503, RetryAfter: "1"})
 	resource.UnitTest(t, resource.TestCase{
@@ -277,6 +291,7 @@ func TestVisualizationJobDataSource_readTimeout(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_missingCredentials(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -290,6 +305,7 @@ func TestVisualizationJobDataSource_missingCredentials(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_wrongSecretKey(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	cfg := fmt.Sprintf(`
 provider "modelarts" {

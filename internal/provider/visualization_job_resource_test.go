@@ -53,6 +53,7 @@ func (e *testEnv) checkOnlySeedsLeft(*terraform.State) error {
 }
 
 func TestVisualizationJobResource_lifecycle(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	base := []string{`job_name = "tb-lifecycle"`, `train_url = "/bucket/run-1/"`}
 	jobID := statecheck.CompareValue(compare.ValuesSame())
@@ -130,6 +131,7 @@ func TestVisualizationJobResource_lifecycle(t *testing.T) {
 
 // A renamed job is a new job: the old one must be gone after the replace.
 func TestVisualizationJobResource_replaceDeletesOld(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -155,6 +157,7 @@ func TestVisualizationJobResource_replaceDeletesOld(t *testing.T) {
 }
 
 func TestVisualizationJobResource_importByID(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -181,6 +184,7 @@ import {
 }
 
 func TestVisualizationJobResource_importInvalidID(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -199,6 +203,7 @@ func TestVisualizationJobResource_importInvalidID(t *testing.T) {
 // A job deleted outside Terraform is dropped from the state with a warning
 // and created again by the next apply.
 func TestVisualizationJobResource_deletedOutsideTerraform(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	cfg := env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-drift"`, `train_url = "/b/"`)
 	var firstID int64
@@ -243,6 +248,7 @@ func TestVisualizationJobResource_deletedOutsideTerraform(t *testing.T) {
 }
 
 func TestVisualizationJobResource_createFails(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	env.emu.SetNextCreateFailure(3)
 	resource.UnitTest(t, resource.TestCase{
@@ -257,6 +263,7 @@ func TestVisualizationJobResource_createFails(t *testing.T) {
 }
 
 func TestVisualizationJobResource_quotaExceeded(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{Quota: 1}) // seed job 8992 already runs
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -270,6 +277,7 @@ func TestVisualizationJobResource_quotaExceeded(t *testing.T) {
 }
 
 func TestVisualizationJobResource_invalidArguments(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	for name, tc := range map[string]struct {
 		args []string
@@ -300,6 +308,7 @@ func TestVisualizationJobResource_invalidArguments(t *testing.T) {
 // The answer to a create is lost after ModelArts made the job: the provider
 // finds the job by name instead of making a second one.
 func TestVisualizationJobResource_lostCreateResponse(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultResetAfter, Op: "create", Times: 1})
 	resource.UnitTest(t, resource.TestCase{
@@ -327,6 +336,7 @@ func TestVisualizationJobResource_lostCreateResponse(t *testing.T) {
 
 // Auto-stop and flavor are sent with the create request.
 func TestVisualizationJobResource_scheduleAndFlavor(t *testing.T) {
+	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{HourScale: time.Hour})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,

@@ -33,6 +33,7 @@ func jobIDs(ids ...int64) knownvalue.Check {
 }
 
 func TestVisualizationJobsDataSource_filters(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{Quota: 7, MaxJobs: 100})
 	for name, tc := range map[string]struct {
 		args []string
@@ -47,6 +48,7 @@ func TestVisualizationJobsDataSource_filters(t *testing.T) {
 		"status no jobs": {[]string{"status = 11"}, []int64{}},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6Factories,
 				Steps: []resource.TestStep{{
@@ -65,6 +67,7 @@ func TestVisualizationJobsDataSource_filters(t *testing.T) {
 
 // Every field of a listed job is mapped like the singular data source's.
 func TestVisualizationJobsDataSource_fields(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	live, _ := env.emu.Job(seedRunning.JobID)
 	resource.UnitTest(t, resource.TestCase{
@@ -94,6 +97,7 @@ func TestVisualizationJobsDataSource_fields(t *testing.T) {
 
 // 2,500 jobs come back complete, in pages of 1,000: three requests per read.
 func TestVisualizationJobsDataSource_allPages(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{MaxJobs: 5000})
 	jobs := make([]emulator.Job, 0, 2498)
 	for i := range 2498 {
@@ -127,6 +131,7 @@ func TestVisualizationJobsDataSource_allPages(t *testing.T) {
 }
 
 func TestVisualizationJobsDataSource_invalidFilters(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	for name, tc := range map[string]struct {
 		arg, want string
@@ -152,6 +157,7 @@ func TestVisualizationJobsDataSource_invalidFilters(t *testing.T) {
 }
 
 func TestVisualizationJobsDataSource_error(t *testing.T) {
+	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultStatus, Op: "list", Status: 403, Code: "ModelArts.0112"})
 	resource.UnitTest(t, resource.TestCase{
