@@ -86,6 +86,15 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, fmt.Errorf("reading request body to sign it: %w", err)
 	}
 	r := withHeaders(req, body, 4)
+	t.sign(r, body)
+	return t.base.RoundTrip(r)
+}
+
+// sign adds X-Sdk-Date, X-Project-Id, X-Security-Token and Authorization to r,
+// changing r itself. RoundTrip calls it on a copy; the client's retry loop,
+// which builds a new request for every attempt, calls it directly and saves
+// the copy (see Client.attempt).
+func (t *signingTransport) sign(r *http.Request, body []byte) {
 	host := r.Host
 	if host == "" {
 		host = r.URL.Host
@@ -112,7 +121,6 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if t.securityToken != "" {
 		r.Header[headerSecurityToken] = vals[3:4:4]
 	}
-	return t.base.RoundTrip(r)
 }
 
 // attemptKey carries the retry loop's attempt number to the token transport's log line.

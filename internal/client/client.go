@@ -66,10 +66,12 @@ type Client struct {
 	}
 	userHC *http.Client
 
-	hc        *http.Client // userHC copy whose transport adds auth
-	prefix    string       // scheme://host[/base]/v1/{project}/visualization-jobs
-	pathStart int          // index in prefix where the URL path begins
-	authDesc  string       // redacted description of the auth scheme, for logs
+	hc        *http.Client      // userHC copy whose transport adds auth
+	rt        http.RoundTripper // hc.Transport when hc.Do would add nothing; see finish
+	signing   *signingTransport // rt when it signs, for signing without a copy
+	prefix    string            // scheme://host[/base]/v1/{project}/visualization-jobs
+	pathStart int               // index in prefix where the URL path begins
+	authDesc  string            // redacted description of the auth scheme, for logs
 	iam       *iamTokenSource
 }
 
@@ -146,6 +148,13 @@ func (c *Client) finish() error {
 		c.authDesc = "X-Auth-Token (redacted, from IAM password authentication)"
 	}
 	c.hc = &hc
+	// http.Client.Do adds nothing this client uses when there is no Timeout and
+	// no cookie Jar (redirects are refused anyway), but costs allocations per
+	// request: then the retry loop calls the transport directly.
+	if hc.Timeout == 0 && hc.Jar == nil {
+		c.rt = hc.Transport
+		c.signing, _ = hc.Transport.(*signingTransport)
+	}
 	c.userAgentVals = []string{c.userAgent}
 	// The credentials now live only in the transport.
 	c.creds.sk, c.creds.secToken, c.creds.pass, c.creds.token = "", "", "", ""

@@ -128,7 +128,17 @@ func (c *Client) attempt(ctx context.Context, cl *call, attempt int) outcome {
 	if cl.body != nil {
 		req.Header["Content-Type"] = jsonVals
 	}
-	resp, err := c.hc.Do(req)
+	var resp *http.Response
+	switch {
+	case c.signing != nil:
+		// req is this attempt's own: sign it in place rather than copy it.
+		c.signing.sign(req, cl.body)
+		resp, err = c.signing.base.RoundTrip(req)
+	case c.rt != nil:
+		resp, err = c.rt.RoundTrip(req)
+	default:
+		resp, err = c.hc.Do(req)
+	}
 	if err != nil {
 		retry := ctx.Err() == nil && retryableTransportError(err, cl.idempotent)
 		// The URL adds nothing to an IAM failure and would bury its message.
