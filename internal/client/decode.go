@@ -214,9 +214,9 @@ func (e *envelope) failure(status int, requestID, method, path string) *APIError
 		msg = `the response said "is_success": false without a message`
 	}
 	if requestID == "" {
-		requestID = sanitize(e.RequestID.v)
+		requestID = sanitizeID(e.RequestID.v)
 	}
-	return &APIError{StatusCode: status, Code: sanitize(e.ErrorCode.v), Message: msg, RequestID: requestID, Method: method, Path: path}
+	return &APIError{StatusCode: status, Code: sanitizeID(e.ErrorCode.v), Message: msg, RequestID: requestID, Method: method, Path: path}
 }
 
 // jobWire is a job as the API sends it (details response or list element).

@@ -217,9 +217,9 @@ func newAPIError(resp *http.Response, method, path string) *APIError {
 			e.Message = firstNonEmpty(e.Message, body.Error.Message.v, body.Error.Title.v)
 		}
 		if e.RequestID == "" {
-			e.RequestID = sanitize(body.RequestID.v)
+			e.RequestID = sanitizeID(body.RequestID.v)
 		}
-		e.Code = sanitize(e.Code)
+		e.Code = sanitizeID(e.Code)
 		e.Message = capMessage(sanitize(e.Message), maxMessageLen)
 		if e.Message == "" {
 			e.Message = http.StatusText(resp.StatusCode)
@@ -269,6 +269,11 @@ func sanitize(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if unicode.Is(unicode.Cf, r) {
+			// Format characters (right-to-left override, zero-width space) would
+			// let a server reorder or hide text in a diagnostic.
+			continue
+		}
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			space = b.Len() > 0
 			continue
@@ -308,7 +313,17 @@ func requestIDFrom(h http.Header) string {
 	if id == "" {
 		id = h.Get("X-Openstack-Request-Id")
 	}
-	return sanitize(id)
+	return sanitizeID(id)
+}
+
+// maxIDLen caps error codes and request IDs: real ones are short
+// ("ModelArts.0015", a 32-character hex ID), and a misbehaving gateway must
+// not put kilobytes of text into diagnostics and state.
+const maxIDLen = 128
+
+// sanitizeID is sanitize for error codes and request IDs, capped at maxIDLen.
+func sanitizeID(s string) string {
+	return capMessage(sanitize(s), maxIDLen)
 }
 
 // plainASCII reports whether s is printable ASCII without leading, trailing or

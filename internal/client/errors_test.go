@@ -247,3 +247,19 @@ func TestAPIError_hugeBodyOverTheWire(t *testing.T) {
 		t.Errorf("a cut-off body should read as truncated non-JSON: %q", e.Message)
 	}
 }
+
+// A gateway that sends kilobytes of error code or request ID, or format
+// characters that reorder text, cannot push them into diagnostics and state.
+func TestNewAPIError_capsCodeAndRequestID(t *testing.T) {
+	long := strings.Repeat("X", 5000)
+	body := `{"is_success": false, "error_code": "` + long + `", "request_id": "` + long +
+		`", "error_msg": "job 1 \u202edoes not\u200b exist"}`
+	resp := &http.Response{StatusCode: 400, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+	e := newAPIError(resp, "GET", "/v1/p/visualization-jobs/1")
+	if len(e.Code) > maxIDLen+len(" …(truncated)") || len(e.RequestID) > maxIDLen+len(" …(truncated)") {
+		t.Errorf("code of %d bytes, request ID of %d bytes: want at most %d", len(e.Code), len(e.RequestID), maxIDLen)
+	}
+	if e.Message != "job 1 does not exist" {
+		t.Errorf("message %q: format characters must be dropped", e.Message)
+	}
+}

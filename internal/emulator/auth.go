@@ -263,8 +263,10 @@ func canonicalQuery(raw string) (string, error) {
 		if err1 != nil || err2 != nil {
 			return "", authError("malformed query encoding")
 		}
-		pairs = append(pairs, kv{signEscape(dk), signEscape(dv)})
+		pairs = append(pairs, kv{dk, dv})
 	}
+	// Sorted on the decoded keys and values, then escaped, as the Huawei Cloud
+	// SDK signers do: escaping first would put "%CE" before "0".
 	sort.Slice(pairs, func(i, j int) bool {
 		if pairs[i].k != pairs[j].k {
 			return pairs[i].k < pairs[j].k
@@ -273,7 +275,7 @@ func canonicalQuery(raw string) (string, error) {
 	})
 	parts := make([]string, len(pairs))
 	for i, p := range pairs {
-		parts[i] = p.k + "=" + p.v
+		parts[i] = signEscape(p.k) + "=" + signEscape(p.v)
 	}
 	return strings.Join(parts, "&"), nil
 }
