@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -75,13 +76,16 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 		detail += fmt.Sprintf("Full error: %s.\n\nIncrease the timeout in the timeouts block if ModelArts is "+
 			"slow, or check the endpoint and the service status.", err)
 		return detail
+	case !hasAPIErr && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, client.ErrMalformedResponse)):
+		return detail + fmt.Sprintf("ModelArts' answer was cut off or malformed: %s.%s\n\nThis is usually a transient "+
+			"problem of the network or a proxy between this machine and ModelArts; run Terraform again.", err, mayHaveTakenEffect(err))
 	case !hasAPIErr:
-		return detail + fmt.Sprintf("The request did not get an answer from ModelArts: %s.\n\n"+
+		return detail + fmt.Sprintf("The request failed before a complete answer arrived from ModelArts: %s.%s\n\n"+
 			"Check the endpoint (endpoints.modelarts), the network, proxy settings (HTTPS_PROXY, NO_PROXY) and TLS "+
-			"settings (ca_file).", err)
+			"settings (ca_file).", err, mayHaveTakenEffect(err))
 	}
 
-	detail += "ModelArts answered " + describeAPIError(apiErr) + ".\n\n"
+	detail += "ModelArts answered " + describeAPIError(apiErr) + "." + mayHaveTakenEffect(err) + "\n\n"
 	switch {
 	case client.IsNotFound(err) && id != "":
 		detail += fmt.Sprintf("Check that visualization job %s exists in the configured project (the "+
@@ -101,6 +105,20 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 			"max_retries in the provider block or the timeout in the timeouts block."
 	}
 	return detail
+}
+
+// mayHaveTakenEffect warns, for a stop or restart whose answer was lost or
+// was a gateway error, that the job may have changed anyway.
+func mayHaveTakenEffect(err error) string {
+	var actErr *actionError
+	if !errors.As(err, &actErr) {
+		return ""
+	}
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode < 500 || apiErr.StatusCode == 503) {
+		return ""
+	}
+	return fmt.Sprintf(" The %s may have taken effect all the same: the next plan shows the job's actual state.", actErr.action)
 }
 
 // describeAPIError renders the parts of an API error a user needs, without

@@ -46,7 +46,7 @@ func TestTLS_verifiedByDefault(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
 			Config: env.providerBlock("aksk") + jobDataSourceConfig("8992"),
-			ExpectError: errRe(`Unable to Read Visualization Job.*did not get an answer from ModelArts.*` +
+			ExpectError: errRe(`Unable to Read Visualization Job.*failed before a complete answer arrived from ModelArts.*` +
 				`certificate.*ca_file`),
 		}},
 	})

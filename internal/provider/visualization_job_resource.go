@@ -200,36 +200,107 @@ func (r *visualizationJobResource) Create(ctx context.Context, req resource.Crea
 	}
 }
 
-// create sends the create request once. When the answer is lost after the
-// request may have reached ModelArts (a reset connection, a gateway error),
-// it looks for the job by name instead of trying again, so one apply never
-// makes two jobs.
+// create makes the job and returns its ID. When the answer to the create
+// request is lost after the request may have reached ModelArts (a reset
+// connection, a gateway error, a timeout), it looks the job up by name
+// instead of trusting the error, so one apply never makes two jobs; when the
+// lookup proves that no job was made, the request is sent again.
 func (r *visualizationJobResource) create(ctx context.Context, req client.CreateRequest) (string, error) {
 	before, err := r.jobIDsNamed(ctx, req.JobName)
 	if err != nil {
 		return "", fmt.Errorf("listing jobs named %q before creating: %w", req.JobName, err)
 	}
-	res, err := r.client.CreateVisualizationJob(ctx, req)
-	if err == nil {
-		return fmt.Sprint(res.JobID), nil
-	}
-	if !createMayHaveHappened(err) || ctx.Err() != nil {
-		return "", err
-	}
-	tflog.Warn(ctx, "the answer to a create was lost; looking the job up by name", map[string]any{
-		"job_name": req.JobName, "error": err.Error(),
+	var id string
+	err = sendAction(ctx, "create", func(ctx context.Context) error {
+		res, err := r.client.CreateVisualizationJob(ctx, req)
+		if err == nil {
+			id = fmt.Sprint(res.JobID)
+		}
+		return err
+	}, func(ctx context.Context) (bool, error) {
+		after, err := r.jobIDsNamed(ctx, req.JobName)
+		if err != nil {
+			return false, fmt.Errorf("looking up job %q after the lost answer: %w", req.JobName, err)
+		}
+		for jobID := range after {
+			if !before[jobID] {
+				tflog.Info(ctx, "found the job the lost create made", map[string]any{"job_id": jobID})
+				id = fmt.Sprint(jobID)
+				return true, nil
+			}
+		}
+		return false, nil
 	})
-	after, lookupErr := r.jobIDsNamed(ctx, req.JobName)
-	if lookupErr != nil {
-		return "", errors.Join(err, fmt.Errorf("looking up job %q after the lost answer: %w", req.JobName, lookupErr))
-	}
-	for id := range after {
-		if !before[id] {
-			tflog.Info(ctx, "found the job the lost create made", map[string]any{"job_id": id})
-			return fmt.Sprint(id), nil
+	return id, err
+}
+
+// maxActionSends bounds how often a non-idempotent request (create, stop,
+// restart) is sent when its answers keep getting lost.
+const maxActionSends = 3
+
+// actionLookupTimeout bounds the check, after the operation's own timeout
+// ended, of whether a request whose answer never came took effect.
+const actionLookupTimeout = 30 * time.Second
+
+// sendAction sends a request that must not be repeated blindly. The client
+// does not retry it after a failure that leaves open whether ModelArts acted
+// (see mayHaveActed); sendAction then asks acted whether it did. If it did,
+// the lost answer does not matter. If it did not and the failure was
+// transient, the request is sent again, up to maxActionSends times.
+func sendAction(ctx context.Context, action string, send func(context.Context) error, acted func(context.Context) (bool, error)) error {
+	for n := 1; ; n++ {
+		err := send(ctx)
+		if err == nil || !mayHaveActed(ctx, err) {
+			return err
+		}
+		tflog.Warn(ctx, "the answer to a request was lost; checking whether it took effect", map[string]any{
+			"action": action, "attempt": n, "error": err.Error(),
+		})
+		done, checkErr := checkActed(ctx, acted)
+		switch {
+		case checkErr != nil:
+			return errors.Join(err, checkErr)
+		case done:
+			return nil
+		case n >= maxActionSends || ctx.Err() != nil || !transientFailure(err):
+			return err
 		}
 	}
-	return "", err
+}
+
+// checkActed runs acted even when the operation's time is up: whether the
+// job exists decides between a state that tracks it and an orphan.
+func checkActed(ctx context.Context, acted func(context.Context) (bool, error)) (bool, error) {
+	if ctx.Err() == nil {
+		return acted(ctx)
+	}
+	checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionLookupTimeout)
+	defer cancel()
+	return acted(checkCtx)
+}
+
+// mayHaveActed reports whether a failed request may still have taken effect:
+// it was sent but no definitive answer came back.
+func mayHaveActed(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		return true
+	}
+	return apiErr.StatusCode >= 500 && apiErr.StatusCode != 503
+}
+
+// transientFailure reports whether a failure is worth another attempt once
+// it is known that the request did not take effect: a lost connection, a
+// cut-off answer or a gateway error, but not an error ModelArts reported.
+func transientFailure(err error) bool {
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		return !errors.Is(err, client.ErrMalformedResponse)
+	}
+	return apiErr.StatusCode == 502 || apiErr.StatusCode == 504
 }
 
 func (r *visualizationJobResource) jobIDsNamed(ctx context.Context, name string) (map[int64]bool, error) {
@@ -244,16 +315,6 @@ func (r *visualizationJobResource) jobIDsNamed(ctx context.Context, name string)
 		}
 	}
 	return ids, nil
-}
-
-// createMayHaveHappened reports whether a failed create may still have made
-// the job: the request was sent but no definitive answer came back.
-func createMayHaveHappened(err error) bool {
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) {
-		return true
-	}
-	return apiErr.StatusCode >= 500 && apiErr.StatusCode != 503
 }
 
 // createHint adds advice for the create errors users hit most.
@@ -340,7 +401,12 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 		job, err = r.client.GetVisualizationJob(ctx, id)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Visualization Job", errorDetail(jobOp("update", id), id, err, timeout))
+		verb := "update"
+		var actErr *actionError
+		if errors.As(err, &actErr) {
+			verb = actErr.action
+		}
+		resp.Diagnostics.AddError("Unable to Update Visualization Job", errorDetail(jobOp(verb, id), id, err, timeout))
 		return
 	}
 	plan.ID = state.ID
@@ -396,18 +462,46 @@ func (r *visualizationJobResource) delete(ctx context.Context, id string) error 
 }
 
 func (r *visualizationJobResource) stop(ctx context.Context, id string) (*client.VisualizationJob, error) {
-	if err := r.client.StopVisualizationJob(ctx, id); err != nil {
-		return nil, fmt.Errorf("stopping: %w", err)
+	err := sendAction(ctx, "stop", func(ctx context.Context) error {
+		return r.client.StopVisualizationJob(ctx, id)
+	}, r.statusIs(id, func(s int64) bool { return s == statusKilling || statusIsStopped(s) || statusIsFailure(s) }))
+	if err != nil {
+		return nil, &actionError{action: "stop", err: err}
 	}
 	return r.waitFor(ctx, id, waitStopped)
 }
 
 func (r *visualizationJobResource) restart(ctx context.Context, id string) (*client.VisualizationJob, error) {
-	if err := r.client.RestartVisualizationJob(ctx, id); err != nil {
-		return nil, fmt.Errorf("restarting: %w", err)
+	err := sendAction(ctx, "restart", func(ctx context.Context) error {
+		return r.client.RestartVisualizationJob(ctx, id)
+	}, r.statusIs(id, func(s int64) bool { return !statusIsStopped(s) }))
+	if err != nil {
+		return nil, &actionError{action: "restart", err: err}
 	}
 	return r.waitFor(ctx, id, waitRunning)
 }
+
+// statusIs returns a check for sendAction: whether the job's status shows
+// that a stop or restart took effect.
+func (r *visualizationJobResource) statusIs(id string, acted func(int64) bool) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		job, err := r.client.GetVisualizationJob(ctx, id)
+		if err != nil {
+			return false, fmt.Errorf("reading the job's status after the lost answer: %w", err)
+		}
+		return job.Status != nil && acted(*job.Status), nil
+	}
+}
+
+// actionError is a stop or restart that ModelArts did not accept, so that
+// the diagnostic can name the action rather than a generic update.
+type actionError struct {
+	action string
+	err    error
+}
+
+func (e *actionError) Error() string { return e.action + ": " + e.err.Error() }
+func (e *actionError) Unwrap() error { return e.err }
 
 func (r *visualizationJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if err := checkPositiveInteger(req.ID); err != nil {
