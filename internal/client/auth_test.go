@@ -132,7 +132,11 @@ func TestAccessKeyAuth_resignsEachAttempt(t *testing.T) {
 	})
 	c := akClient(t, srv)
 	clock := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	c.hc.Transport.(*signingTransport).now = func() time.Time { clock = clock.Add(time.Second); return clock }
+	st, ok := c.hc.Transport.(*signingTransport)
+	if !ok {
+		t.Fatalf("transport is %T, want *signingTransport", c.hc.Transport)
+	}
+	st.now = func() time.Time { clock = clock.Add(time.Second); return clock }
 	if _, err := c.GetVisualizationJob(context.Background(), "197"); err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +202,10 @@ func TestPasswordAuth_tokenRequestAndHeader(t *testing.T) {
 		t.Errorf("IAM request %s %s %q", r.Method, r.Path, r.Header.Get("Content-Type"))
 	}
 	var got, want any
-	json.Unmarshal(r.Body, &got)
-	json.Unmarshal([]byte(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"emulator-user","password":"emulator-password","domain":{"name":"emulator-domain"}}}},"scope":{"project":{"id":"0123456789abcdef0123456789abcdef"}}}}`), &want)
+	if err := json.Unmarshal(r.Body, &got); err != nil {
+		t.Fatalf("IAM request body is not JSON: %v", err)
+	}
+	mustUnmarshal(t, []byte(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"emulator-user","password":"emulator-password","domain":{"name":"emulator-domain"}}}},"scope":{"project":{"id":"0123456789abcdef0123456789abcdef"}}}}`), &want)
 	gb, _ := json.Marshal(got)
 	wb, _ := json.Marshal(want)
 	if string(gb) != string(wb) {

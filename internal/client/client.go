@@ -118,7 +118,11 @@ func (c *Client) finish() error {
 	}
 	base := hc.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			base = dt.Clone()
+		} else {
+			base = http.DefaultTransport // replaced by the program: use it as it is
+		}
 	}
 	// ModelArts does not redirect; following one would hand the credentials the
 	// transport adds to whatever host the redirect names.

@@ -37,7 +37,7 @@ func benchJobHandler() http.Handler {
 	body := []byte(sampleJob)
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header()["Content-Type"] = jsonVals
-		w.Write(body)
+		_, _ = w.Write(body)
 	})
 }
 
@@ -51,7 +51,7 @@ func TestBenchServerProcess(t *testing.T) {
 	srv := httptest.NewServer(benchJobHandler())
 	defer srv.Close()
 	fmt.Println(srv.URL)
-	io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
+	_, _ = io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
 }
 
 func childServer(b *testing.B) string {
@@ -69,7 +69,7 @@ func childServer(b *testing.B) string {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	b.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "http://") {
 		b.Fatalf("child server: %q %v", line, err)
@@ -107,14 +107,18 @@ func BenchmarkGetVisualizationJob(b *testing.B) {
 	// The floor: a bare net/http GET of the same body, unsigned and not decoded.
 	b.Run("child-server-bare-net-http", func(b *testing.B) {
 		url := childServer(b) + jobsPath + "/197"
-		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		dt, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			b.Fatalf("http.DefaultTransport is %T", http.DefaultTransport)
+		}
+		hc := &http.Client{Transport: dt.Clone()}
 		b.ReportAllocs()
 		for b.Loop() {
 			resp, err := hc.Get(url)
 			if err != nil {
 				b.Fatal(err)
 			}
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 		}
 	})

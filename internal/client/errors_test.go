@@ -149,7 +149,7 @@ func TestAPIError_htmlErrorPage(t *testing.T) {
 	srv := newAPIServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, _ int) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(403)
-		io.WriteString(w, page)
+		_, _ = io.WriteString(w, page)
 	})
 	_, err := akClient(t, srv).GetVisualizationJob(context.Background(), "197")
 	var e *APIError
@@ -226,14 +226,14 @@ func TestAPIError_hugeBodyOverTheWire(t *testing.T) {
 	srv := newAPIServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, _ int) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(400)
-		io.WriteString(w, `{"error_code":"ModelArts.0104","error_msg":"`)
+		_, _ = io.WriteString(w, `{"error_code":"ModelArts.0104","error_msg":"`)
 		chunk := strings.Repeat("A", 64<<10)
 		for i := 0; i < 160; i++ { // 10 MiB
 			if _, err := io.WriteString(w, chunk); err != nil {
 				return // the client hung up, as it should
 			}
 		}
-		io.WriteString(w, `"}`)
+		_, _ = io.WriteString(w, `"}`)
 	})
 	_, err := akClient(t, srv).GetVisualizationJob(context.Background(), "1")
 	var e *APIError

@@ -163,17 +163,13 @@ func (c *Client) GetVisualizationJob(ctx context.Context, id string) (*Visualiza
 
 // ListVisualizationJobs returns one page of jobs.
 func (c *Client) ListVisualizationJobs(ctx context.Context, opts ListOptions) (*ListPage, error) {
-	_, p, err := c.listPage(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return c.listPage(ctx, opts)
 }
 
-func (c *Client) listPage(ctx context.Context, opts ListOptions) (*listWire, *ListPage, error) {
+func (c *Client) listPage(ctx context.Context, opts ListOptions) (*ListPage, error) {
 	q, err := listQuery(opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing visualization jobs: %w", err)
+		return nil, fmt.Errorf("listing visualization jobs: %w", err)
 	}
 	u := c.prefix
 	if q != "" {
@@ -182,16 +178,16 @@ func (c *Client) listPage(ctx context.Context, opts ListOptions) (*listWire, *Li
 	path := c.prefix[c.pathStart:]
 	res, err := c.do(ctx, &call{method: http.MethodGet, url: u, path: path, idempotent: true})
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing visualization jobs: %w", err)
+		return nil, fmt.Errorf("listing visualization jobs: %w", err)
 	}
 	w, p, err := decodeListPage(res.body)
 	if err != nil {
-		return nil, nil, malformed("listing visualization jobs", res, err)
+		return nil, malformed("listing visualization jobs", res, err)
 	}
 	if e := w.failure(res.status, res.requestID, http.MethodGet, path); e != nil {
-		return nil, nil, fmt.Errorf("listing visualization jobs: %w", e)
+		return nil, fmt.Errorf("listing visualization jobs: %w", e)
 	}
-	return w, p, nil
+	return p, nil
 }
 
 // listQuery builds the query already in canonical signing form (sorted keys, %20 for
@@ -250,7 +246,7 @@ func (c *Client) ListAllVisualizationJobs(ctx context.Context, opts ListOptions)
 	var all *ListPage
 	maxPages := -1
 	for {
-		_, p, err := c.listPage(ctx, opts)
+		p, err := c.listPage(ctx, opts)
 		if err != nil {
 			if all != nil {
 				return nil, fmt.Errorf("page %d: %w", opts.Page, err)

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -117,7 +118,7 @@ func verifySDKHMAC(r *http.Request, body []byte, ak, sk string) error {
 	crh := sha256.Sum256([]byte(cr.String()))
 	sts := "SDK-HMAC-SHA256\n" + date + "\n" + hex.EncodeToString(crh[:])
 	mac := hmac.New(sha256.New, []byte(sk))
-	io.WriteString(mac, sts)
+	_, _ = io.WriteString(mac, sts)
 	want := hex.EncodeToString(mac.Sum(nil))
 	if !hmac.Equal([]byte(want), []byte(parts["Signature"])) {
 		return fmt.Errorf("signature mismatch; canonical request the server rebuilt:\n%s", cr.String())
@@ -201,7 +202,7 @@ func (s *apiServer) count() int {
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body)
 }
 
 // newTestClient builds a client for srv's base path with fast retries; the options
@@ -266,10 +267,18 @@ func newIAMServer(t *testing.T) *iamServer {
 	return s
 }
 
-// passwordClient is newTestClient with password authentication against iam.
-func passwordClient(t *testing.T, srv *apiServer, iam *iamServer, opts ...Option) *Client {
+// mustUnmarshal decodes JSON the test itself wrote.
+func mustUnmarshal(t *testing.T, data []byte, v any) {
 	t.Helper()
-	return newTestClient(t, srv, append([]Option{WithIAMURL(iam.URL + "/v3"), WithPassword(testUser, testPassword, testDomain)}, opts...)...)
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("decoding %s: %v", data, err)
+	}
+}
+
+// passwordClient is newTestClient with password authentication against iam.
+func passwordClient(t *testing.T, srv *apiServer, iam *iamServer) *Client {
+	t.Helper()
+	return newTestClient(t, srv, WithIAMURL(iam.URL+"/v3"), WithPassword(testUser, testPassword, testDomain))
 }
 
 // jobHandler answers every request with the docs' sample job.

@@ -309,3 +309,13 @@ func (h *harness) create(name string, extra ...string) int64 {
 }
 
 func jobPath(id int64) string { return jobsPath + "/" + strconv.FormatInt(id, 10) }
+
+// listed returns job i of a list answer, or nil when there is none.
+func (r result) listed(i int) map[string]any {
+	jobs, _ := r.body["jobs"].([]any)
+	if i >= len(jobs) {
+		return nil
+	}
+	job, _ := jobs[i].(map[string]any)
+	return job
+}

@@ -307,8 +307,10 @@ func TestList_queries(t *testing.T) {
 
 	ids := func(r result) string {
 		var out []string
-		for _, j := range r.body["jobs"].([]any) {
-			out = append(out, fmt.Sprint(j.(map[string]any)["job_id"]))
+		jobs, _ := r.body["jobs"].([]any)
+		for _, j := range jobs {
+			job, _ := j.(map[string]any)
+			out = append(out, fmt.Sprint(job["job_id"]))
 		}
 		return strings.Join(out, ",")
 	}
@@ -339,7 +341,7 @@ func TestList_queries(t *testing.T) {
 	if r.num("job_total_count") != 2 || r.num("job_count_limit") != DefaultMaxJobs-6 || r.num("quotas") != 20 || r.body["is_success"] != true {
 		t.Errorf("counters: %s", r.raw)
 	}
-	first := r.body["jobs"].([]any)[0].(map[string]any)
+	first := r.listed(0)
 	for _, k := range []string{"job_id", "job_name", "job_desc", "status", "create_time", "duration", "train_url", "service_url", "resource_id"} {
 		if _, ok := first[k]; !ok {
 			t.Errorf("list element lacks %s", k)
@@ -382,7 +384,7 @@ func TestNumbersAsStrings(t *testing.T) {
 		t.Fatalf("get: %s", g.raw)
 	}
 	l := h.do("GET", jobsPath, "")
-	if l.body["jobs"].([]any)[0].(map[string]any)["status"] != "1" || l.body["job_total_count"] != 1.0 {
+	if l.listed(0)["status"] != "1" || l.body["job_total_count"] != 1.0 {
 		t.Fatalf("list: %s", l.raw)
 	}
 }
