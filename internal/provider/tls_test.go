@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/pem"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -30,10 +29,7 @@ func newTLSTestEnv(t *testing.T) (env *testEnv, caFile string) {
 	srv := httptest.NewTLSServer(emu)
 	t.Cleanup(srv.Close)
 	caFile = filepath.Join(t.TempDir(), "ca.pem")
-	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(caFile, block, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeCertificate(t, caFile, srv.Certificate())
 	return &testEnv{emu: emu, url: srv.URL, now: now}, caFile
 }
 
