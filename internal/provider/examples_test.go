@@ -143,26 +143,11 @@ func TestExamples(t *testing.T) {
 // cfg.Now freezes its clock, as newTestEnv does.
 func newExampleEnv(t *testing.T, cfg emulator.Config, useTLS bool) (*testEnv, *httptest.Server) {
 	t.Helper()
-	now := time.Now().UTC().Truncate(time.Second)
-	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return now }
-	}
 	jobs, err := emulator.LoadSeedFile(filepath.Join(examplesDir, "emulator", "jobs.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	emu := emulator.New(cfg)
-	if err := emu.Seed(jobs...); err != nil {
-		t.Fatalf("seeding the emulator with examples/emulator/jobs.json: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(emu)
-	if useTLS {
-		srv.StartTLS()
-	} else {
-		srv.Start()
-	}
-	t.Cleanup(srv.Close)
-	return &testEnv{emu: emu, url: srv.URL, now: now}, srv
+	return startTestEnv(t, cfg, jobs, useTLS)
 }
 
 // seededJobsOnly fails when a job created by an example outlived its destroy.

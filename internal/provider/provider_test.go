@@ -71,17 +71,31 @@ var (
 
 func newTestEnv(t *testing.T, cfg emulator.Config) *testEnv {
 	t.Helper()
+	env, _ := startTestEnv(t, cfg, []emulator.Job{seedRunning, seedDocs}, false)
+	return env
+}
+
+// startTestEnv is every test environment: an emulator seeded with jobs,
+// behind an httptest server (HTTPS with httptest's certificate when useTLS),
+// with a frozen clock unless cfg.Now is set.
+func startTestEnv(t *testing.T, cfg emulator.Config, jobs []emulator.Job, useTLS bool) (*testEnv, *httptest.Server) {
+	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return now }
 	}
 	emu := emulator.New(cfg)
-	if err := emu.Seed(seedRunning, seedDocs); err != nil {
+	if err := emu.Seed(jobs...); err != nil {
 		t.Fatalf("seeding the emulator: %v", err)
 	}
-	srv := httptest.NewServer(emu)
+	srv := httptest.NewUnstartedServer(emu)
+	if useTLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
-	return &testEnv{emu: emu, url: srv.URL, now: now}
+	return &testEnv{emu: emu, url: srv.URL, now: now}, srv
 }
 
 // authMethods are the provider blocks of every authentication method, for

@@ -2,12 +2,10 @@ package provider
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -21,16 +19,10 @@ import (
 // certificate, and writes that certificate to a PEM file for ca_file.
 func newTLSTestEnv(t *testing.T) (env *testEnv, caFile string) {
 	t.Helper()
-	now := time.Now().UTC()
-	emu := emulator.New(emulator.Config{Now: func() time.Time { return now }})
-	if err := emu.Seed(seedRunning); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewTLSServer(emu)
-	t.Cleanup(srv.Close)
+	env, srv := startTestEnv(t, emulator.Config{}, []emulator.Job{seedRunning}, true)
 	caFile = filepath.Join(t.TempDir(), "ca.pem")
 	writeCertificate(t, caFile, srv.Certificate())
-	return &testEnv{emu: emu, url: srv.URL, now: now}, caFile
+	return env, caFile
 }
 
 // Certificate verification is on by default: a server with a certificate
