@@ -315,14 +315,15 @@ func (r *resolver) resolveEndpoints(v types.Map) string {
 		}
 		return ""
 	}
-	keys := make([]string, 0, len(v.Elements()))
-	for k := range v.Elements() {
+	elements := v.Elements() // a copy: take it once
+	keys := make([]string, 0, len(elements))
+	for k := range elements {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var endpoint string
 	for _, k := range keys {
-		el, ok := v.Elements()[k].(types.String)
+		el, ok := elements[k].(types.String)
 		if !ok {
 			continue
 		}

@@ -26,6 +26,18 @@ func clientFromProviderData(data any, diags *diag.Diagnostics) *client.Client {
 	return c
 }
 
+// requireClient reports whether the provider handed over its client, and
+// otherwise adds the error every data source and resource gives when asked to
+// work (what names the work) before the provider was configured.
+func requireClient(c *client.Client, diags *diag.Diagnostics, what string) bool {
+	if c == nil {
+		diags.AddError("Provider Not Configured",
+			"The ModelArts provider was not configured before "+what+". This is a bug in the provider; please report it.")
+		return false
+	}
+	return true
+}
+
 // tflogLogger forwards the client's request log to tflog. The client already
 // redacts credentials; this only picks the subsystem-free Debug level.
 func tflogLogger(ctx context.Context, msg string, fields map[string]any) {

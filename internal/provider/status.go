@@ -35,8 +35,6 @@ var statusNames = map[int64]string{
 
 // Status codes the provider acts on.
 const (
-	statusInit      int64 = 1
-	statusWaiting   int64 = 7
 	statusRunning   int64 = 8
 	statusKilling   int64 = 9
 	statusCompleted int64 = 10

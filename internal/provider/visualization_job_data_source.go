@@ -94,10 +94,7 @@ func (d *visualizationJobDataSource) Read(ctx context.Context, req datasource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.client == nil {
-		resp.Diagnostics.AddError("Provider Not Configured",
-			"The ModelArts provider was not configured before reading visualization job "+
-				data.VisualizationID.ValueString()+". This is a bug in the provider; please report it.")
+	if !requireClient(d.client, &resp.Diagnostics, "reading visualization job "+data.VisualizationID.ValueString()) {
 		return
 	}
 

@@ -514,13 +514,7 @@ func (r *visualizationJobResource) ImportState(ctx context.Context, req resource
 }
 
 func (r *visualizationJobResource) configured(diags *diag.Diagnostics) bool {
-	if r.client == nil {
-		diags.AddError("Provider Not Configured",
-			"The ModelArts provider was not configured before managing a visualization job. This is a bug in "+
-				"the provider; please report it.")
-		return false
-	}
-	return true
+	return requireClient(r.client, diags, "managing a visualization job")
 }
 
 // waitCondition decides, from a job's status, whether a wait is over (done)

@@ -102,10 +102,7 @@ func (d *visualizationJobsDataSource) Read(ctx context.Context, req datasource.R
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.client == nil {
-		resp.Diagnostics.AddError("Provider Not Configured",
-			"The ModelArts provider was not configured before listing visualization jobs. This is a bug in the "+
-				"provider; please report it.")
+	if !requireClient(d.client, &resp.Diagnostics, "listing visualization jobs") {
 		return
 	}
 	timeout, diags := data.Timeouts.Read(ctx, defaultReadTimeout)
