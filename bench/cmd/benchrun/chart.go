@@ -104,28 +104,15 @@ func writeChart(r *Results, path string) error {
 		if len(pts) == 0 {
 			continue
 		}
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
+		if err := addSeries(left, pts, errs, variantColors[v], variantLabels[v]); err != nil {
 			return err
 		}
-		line.Color, points.Color = variantColors[v], variantColors[v]
-		line.Width = vg.Points(1.5)
-		points.Shape = draw.CircleGlyph{}
-		bars, err := plotter.NewYErrorBars(struct {
-			plotter.XYs
-			plotter.YErrors
-		}{pts, errs})
-		if err != nil {
-			return err
-		}
-		bars.Color = variantColors[v]
-		left.Add(line, points, bars)
-		left.Legend.Add(variantLabels[v], line, points)
 	}
 	if math.IsInf(ymin, 0) {
 		return fmt.Errorf("no positive plan times to draw")
 	}
-	left.X.Min, left.X.Max = float64(ns[0])*0.7, float64(ns[len(ns)-1])*1.4
+	xlo, xhi := float64(ns[0])*0.7, float64(ns[len(ns)-1])*1.4
+	left.X.Min, left.X.Max = xlo, xhi
 	left.Y.Min, left.Y.Max = math.Log10(ymin*0.8), math.Log10(ymax*3)
 
 	// The right panel is the figure's target: ours / baseline, round by
@@ -152,7 +139,6 @@ func writeChart(r *Results, path string) error {
 		errs = append(errs, struct{ Low, High float64 }{s.Median - s.Min, s.Max - s.Median})
 		rmax = math.Max(rmax, s.Max)
 	}
-	xlo, xhi := float64(ns[0])*0.7, float64(ns[len(ns)-1])*1.4
 	for _, ref := range []struct {
 		y     float64
 		label string
@@ -172,23 +158,9 @@ func writeChart(r *Results, path string) error {
 		right.Legend.Add(ref.label, l)
 	}
 	if len(pts) > 0 {
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
+		if err := addSeries(right, pts, errs, variantColors[Baseline], "ours / baseline"); err != nil {
 			return err
 		}
-		line.Color, points.Color = variantColors[Baseline], variantColors[Baseline]
-		line.Width = vg.Points(1.5)
-		points.Shape = draw.CircleGlyph{}
-		bars, err := plotter.NewYErrorBars(struct {
-			plotter.XYs
-			plotter.YErrors
-		}{pts, errs})
-		if err != nil {
-			return err
-		}
-		bars.Color = variantColors[Baseline]
-		right.Add(line, points, bars)
-		right.Legend.Add("ours / baseline", line, points)
 	}
 	right.X.Min, right.X.Max = xlo, xhi
 	// Bars beyond 3 are clipped: a round that noisy says nothing about the
@@ -212,4 +184,27 @@ func writeChart(r *Results, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// addSeries draws a line through pts with a circle at each point and error
+// bars, in one colour, and names it in the legend.
+func addSeries(p *plot.Plot, pts plotter.XYs, errs plotter.YErrors, c color.Color, label string) error {
+	line, points, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return err
+	}
+	line.Color, points.Color = c, c
+	line.Width = vg.Points(1.5)
+	points.Shape = draw.CircleGlyph{}
+	bars, err := plotter.NewYErrorBars(struct {
+		plotter.XYs
+		plotter.YErrors
+	}{pts, errs})
+	if err != nil {
+		return err
+	}
+	bars.Color = c
+	p.Add(line, points, bars)
+	p.Legend.Add(label, line, points)
+	return nil
 }
