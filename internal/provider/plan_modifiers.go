@@ -57,4 +57,3 @@ func int64ReplaceUnlessImported() planmodifier.Int64 {
 
 const replaceUnlessImportedDescription = "Changing the value replaces the job, except that the first value " +
 	"configured after an import is adopted."
-
