@@ -59,8 +59,10 @@ func TestRun_timeouts(t *testing.T) {
 	closedWithin("an idle keep-alive connection", "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", 2*time.Second)
 
 	// A create delayed beyond -read-timeout is still served: its body was
-	// read before the delay.
-	if status, body := call(t, "POST", base+jobs, `{"job_name":"slow","train_url":"/b/"}`); status != 200 || body["job_id"] != 1.0 {
+	// read before the delay (padded past the server's 4 KiB read buffer, so
+	// that reading it after the delay would hit the expired deadline).
+	padded := `{"job_name":"slow","train_url":"/b/"` + strings.Repeat(" ", 16<<10) + `}`
+	if status, body := call(t, "POST", base+jobs, padded); status != 200 || body["job_id"] != 1.0 {
 		t.Fatalf("delayed create: %d %v", status, body)
 	}
 	// A hang outlasts -read-timeout: the client's own limit ends it.
