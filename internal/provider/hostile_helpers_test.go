@@ -65,6 +65,7 @@ func newHostileEnv(t *testing.T, cfg emulator.Config, jobs ...emulator.Job) *hos
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(emu.Close)
 	h.testEnv = &testEnv{emu: emu, url: srv.URL, now: time.Now()}
 	return h
 }
