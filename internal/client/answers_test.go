@@ -125,3 +125,18 @@ func TestCheckKeys_lists(t *testing.T) {
 		t.Errorf("100 keys and a duplicate: %v", err)
 	}
 }
+
+// The error of a wrong endpoint names the path without the query of the request.
+func TestListVisualizationJobs_endpointErrorHasNoQuery(t *testing.T) {
+	srv := newAPIServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, _ int) {
+		writeJSON(w, 404, `{"error_code":"APIG.0101","error_msg":"API does not exist"}`)
+	})
+	_, err := akClient(t, srv).ListVisualizationJobs(context.Background(), ListOptions{SearchContent: "secret-name", PerPage: 5})
+	if !IsEndpointNotFound(err) || IsNotFound(err) {
+		t.Fatalf("got %v", err)
+	}
+	if s := err.Error(); strings.Contains(s, "secret-name") || strings.Contains(s, "per_page") || strings.Contains(s, "?") ||
+		!strings.Contains(s, jobsPath+", code APIG.0101") {
+		t.Errorf("error %s", s)
+	}
+}

@@ -286,11 +286,15 @@ func transientNetError(err error, idempotent bool) bool {
 // Retry-After when the server sent it (capped at four times the maximum backoff),
 // else full jitter in [0, min(max, base*2^(attempt-1))]; never less than MinRetryWait,
 // so that no answer (not even 503 with "Retry-After: 0") makes one request send more
-// than 10 attempts a second.
+// than 10 requests a second. Under password authentication one attempt can be two
+// requests (a 401, then the same request with a renewed token), so the floor doubles.
 func (c *Client) backoffWait(attempt int, retryAfter time.Duration, hasAfter bool) time.Duration {
 	floor := MinRetryWait
-	if c.noRetryFloor {
+	switch {
+	case c.noRetryFloor:
 		floor = 0
+	case c.iam != nil:
+		floor = 2 * MinRetryWait
 	}
 	if hasAfter {
 		return max(min(max(retryAfter, 0), 4*c.backoff.max), floor)

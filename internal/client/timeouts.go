@@ -19,7 +19,9 @@ const (
 	DefaultBodyTimeout = 60 * time.Second
 	// MinRetryWait is the least wait between two attempts of a request, whatever
 	// WithRetryBackoff and a Retry-After header (even "0") say: one request never
-	// sends more than 10 attempts a second.
+	// sends more than 10 attempts a second. Under password authentication, where an
+	// attempt answered 401 is sent once more with a renewed token, the least wait is
+	// twice as long, so that the bound of 10 requests a second holds there too.
 	MinRetryWait = 100 * time.Millisecond
 )
 
