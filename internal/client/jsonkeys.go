@@ -55,7 +55,7 @@ func checkKeys(data []byte, listKey string) error {
 // checkObject refuses an object of data with two members whose names fold to the
 // same name, and returns the value of the member named want ("" for none).
 func checkObject(data []byte, want string) (wanted []byte, err error) {
-	var inline [inlineKeys][]byte
+	var inline [inlineKeys]keyRef
 	keys := inline[:0]
 	var seen map[string][]byte // past inlineKeys: folded name -> name
 	s := scanner{data: data}
@@ -81,7 +81,7 @@ func checkObject(data []byte, want string) (wanted []byte, err error) {
 		if seen == nil && len(keys) == inlineKeys {
 			seen = make(map[string][]byte, 2*inlineKeys)
 			for _, k := range keys {
-				seen[foldKey(k)] = k
+				seen[foldKey(k.name)] = k.name
 			}
 		}
 		if seen != nil {
@@ -91,12 +91,13 @@ func checkObject(data []byte, want string) (wanted []byte, err error) {
 			}
 			seen[f] = key
 		} else {
+			k := newKeyRef(key)
 			for _, prev := range keys {
-				if bytes.EqualFold(prev, key) {
-					return nil, duplicateKey(prev, key)
+				if prev.mayFold(k) && bytes.EqualFold(prev.name, key) {
+					return nil, duplicateKey(prev.name, key)
 				}
 			}
-			keys = append(keys, key)
+			keys = append(keys, k)
 		}
 		s.ws()
 		s.consume(':')
@@ -110,6 +111,46 @@ func checkObject(data []byte, want string) (wanted []byte, err error) {
 		s.consume(',')
 	}
 	return wanted, nil
+}
+
+// keyRef is a member name with what makes most comparisons cheap.
+type keyRef struct {
+	name  []byte
+	ascii bool
+	first byte // the first byte, lower-cased when ASCII
+}
+
+func newKeyRef(name []byte) keyRef {
+	k := keyRef{name: name, ascii: true}
+	for _, c := range name {
+		if c >= utf8RuneSelf {
+			k.ascii = false
+			break
+		}
+	}
+	if len(name) > 0 {
+		k.first = lowerASCII(name[0])
+	}
+	return k
+}
+
+// mayFold is a quick test before bytes.EqualFold: two ASCII names of different
+// lengths or first letters never fold together. (A non-ASCII rune can fold to one of
+// another length: the Kelvin sign to k, the long s to s.)
+func (k keyRef) mayFold(o keyRef) bool {
+	if k.ascii && o.ascii {
+		return len(k.name) == len(o.name) && k.first == o.first
+	}
+	return true
+}
+
+const utf8RuneSelf = 0x80
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func duplicateKey(first, second []byte) error {
@@ -170,15 +211,20 @@ func (s *scanner) skipString() []byte {
 	start := s.pos
 	s.pos++ // opening quote
 	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case '\\':
-			s.pos += 2
-			continue
-		case '"':
-			s.pos++
-			return s.data[start:min(s.pos, len(s.data))]
+		i := bytes.IndexByte(s.data[s.pos:], '"')
+		if i < 0 {
+			break
 		}
-		s.pos++
+		end := s.pos + i
+		// The quote is escaped when an odd number of backslashes precede it.
+		n := 0
+		for j := end - 1; j > start && s.data[j] == '\\'; j-- {
+			n++
+		}
+		s.pos = end + 1
+		if n%2 == 0 {
+			return s.data[start:s.pos]
+		}
 	}
 	s.pos = len(s.data)
 	return s.data[start:]

@@ -145,10 +145,10 @@ func (c *Client) attempt(ctx context.Context, cl *call, attempt int) outcome {
 		resp, err = c.hc.Do(req)
 	}
 	if err != nil {
-		return transportFailure(ctx, actx, err, cl.idempotent)
+		return transportFailure(err, timer.timedOut(ctx, actx), ctx.Err() != nil, cl.idempotent)
 	}
 	defer resp.Body.Close()
-	timer.bodyPhase()
+	timer.bodyPhase(c.bodyTimeout())
 	reqID := requestIDFrom(resp.Header)
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -160,7 +160,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, attempt int) outcome {
 				return o
 			}
 			// A body cut short is as transient as a reset, but the server acted on it.
-			if te := timedOut(ctx, actx); te != nil {
+			if te := timer.timedOut(ctx, actx); te != nil {
 				err = te
 			}
 			o.err = &answerLostError{fmt.Errorf("reading the HTTP %d response: %w", resp.StatusCode, err)}
@@ -185,14 +185,13 @@ func (c *Client) attempt(ctx context.Context, cl *call, attempt int) outcome {
 	return o
 }
 
-// transportFailure classifies an attempt that got no response: ctx is the caller's
-// context, actx the attempt's own.
-func transportFailure(ctx, actx context.Context, err error, idempotent bool) outcome {
+// transportFailure classifies an attempt that got no response: te is its own time
+// limit if that ended it, callerDone whether the caller's context has ended.
+func transportFailure(err error, te *attemptTimeoutError, callerDone bool, idempotent bool) outcome {
 	unsent := notSent(err)
-	te := timedOut(ctx, actx)
 	var retry bool
 	switch {
-	case ctx.Err() != nil:
+	case callerDone:
 		// The caller's context won; do reports it.
 	case te != nil && unsent:
 		err, retry = fmt.Errorf("%w: %w", te, err), true // e.g. a dial that never completed
@@ -287,11 +286,15 @@ func transientNetError(err error, idempotent bool) bool {
 // Retry-After when the server sent it (capped at four times the maximum backoff),
 // else full jitter in [0, min(max, base*2^(attempt-1))]; never less than MinRetryWait,
 // so that no answer (not even 503 with "Retry-After: 0") makes one request send more
-// than 10 attempts a second.
+// than 10 requests a second. Under password authentication one attempt can be two
+// requests (a 401, then the same request with a renewed token), so the floor doubles.
 func (c *Client) backoffWait(attempt int, retryAfter time.Duration, hasAfter bool) time.Duration {
 	floor := MinRetryWait
-	if c.noRetryFloor {
+	switch {
+	case c.noRetryFloor:
 		floor = 0
+	case c.iam != nil:
+		floor = 2 * MinRetryWait
 	}
 	if hasAfter {
 		return max(min(max(retryAfter, 0), 4*c.backoff.max), floor)

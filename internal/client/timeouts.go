@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync/atomic"
 	"time"
 )
 
@@ -20,7 +19,9 @@ const (
 	DefaultBodyTimeout = 60 * time.Second
 	// MinRetryWait is the least wait between two attempts of a request, whatever
 	// WithRetryBackoff and a Retry-After header (even "0") say: one request never
-	// sends more than 10 attempts a second.
+	// sends more than 10 attempts a second. Under password authentication, where an
+	// attempt answered 401 is sent once more with a renewed token, the least wait is
+	// twice as long, so that the bound of 10 requests a second holds there too.
 	MinRetryWait = 100 * time.Millisecond
 )
 
@@ -85,58 +86,47 @@ func (e *attemptTimeoutError) Error() string {
 func (e *attemptTimeoutError) Timeout() bool { return true }
 
 // attemptTimer cancels an attempt's context when its phase (headers, then body)
-// passes its limit. One timer serves both phases.
+// passes its limit. One timer serves both phases, and it calls the context's own
+// cancel function, so that an attempt costs few allocations: while the caller's
+// context is alive, only the timer (or stop) can end the attempt's.
 type attemptTimer struct {
-	cancel       context.CancelCauseFunc
-	inBody       atomic.Bool
-	header, body time.Duration
-	t            *time.Timer
-}
-
-func (a *attemptTimer) fire() {
-	if a.inBody.Load() {
-		a.cancel(&attemptTimeoutError{body: true, limit: a.body})
-		return
-	}
-	a.cancel(&attemptTimeoutError{limit: a.header})
+	t      *time.Timer
+	cancel context.CancelFunc
+	phase  attemptTimeoutError // the limit running now
 }
 
 // startAttempt returns the context of one attempt, limited to c's header timeout,
 // and its timer.
-func (c *Client) startAttempt(ctx context.Context) (context.Context, *attemptTimer) {
-	actx, cancel := context.WithCancelCause(ctx)
-	a := &attemptTimer{cancel: cancel, header: c.headerTimeout(), body: c.bodyTimeout()}
-	a.t = time.AfterFunc(a.header, a.fire)
-	return actx, a
+func (c *Client) startAttempt(ctx context.Context) (context.Context, attemptTimer) {
+	actx, cancel := context.WithCancel(ctx)
+	limit := c.headerTimeout()
+	return actx, attemptTimer{t: time.AfterFunc(limit, cancel), cancel: cancel, phase: attemptTimeoutError{limit: limit}}
 }
 
 // bodyPhase switches the limit from the headers to the body.
-func (a *attemptTimer) bodyPhase() {
+func (a *attemptTimer) bodyPhase(limit time.Duration) {
 	if a.t.Stop() {
-		a.inBody.Store(true)
-		a.t.Reset(a.body)
+		a.phase = attemptTimeoutError{body: true, limit: limit}
+		a.t.Reset(limit)
 	}
 	// Else the header limit fired as the headers came in: the context is already
-	// cancelled with that cause, and reading the body fails with it.
+	// cancelled, reading the body fails, and the headers were what was late.
 }
 
 // stop ends the attempt and releases its context.
 func (a *attemptTimer) stop() {
 	a.t.Stop()
-	a.cancel(nil)
+	a.cancel()
 }
 
 // timedOut returns the attempt's own timeout, or nil when it did not fire (or the
-// caller's context ended first, which then is what counts).
-func timedOut(ctx, actx context.Context) *attemptTimeoutError {
-	if ctx.Err() != nil {
+// caller's context ended, which then is what counts).
+func (a *attemptTimer) timedOut(ctx, actx context.Context) *attemptTimeoutError {
+	if ctx.Err() != nil || actx.Err() == nil {
 		return nil
 	}
-	var te *attemptTimeoutError
-	if errors.As(context.Cause(actx), &te) {
-		return te
-	}
-	return nil
+	te := a.phase
+	return &te
 }
 
 // answerLostError marks a request that was sent (or may have been) without a complete
