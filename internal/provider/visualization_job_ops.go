@@ -294,11 +294,15 @@ func checkActed(ctx context.Context, acted func(context.Context) (bool, error)) 
 // mayHaveActed reports whether a failed request may still have taken effect:
 // it was sent but no definitive answer came back.
 func mayHaveActed(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || client.IsAnswerLost(err) {
 		return true
 	}
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) {
+		// A malformed 2xx answer means ModelArts acted (a create answer
+		// without a usable job_id must be looked up, not orphaned), and a
+		// failure the client could not classify may have been sent: checking
+		// costs one lookup.
 		return true
 	}
 	return apiErr.StatusCode >= 500 && apiErr.StatusCode != 503
