@@ -125,6 +125,9 @@ type Config struct {
 	// (create, modify, delete, stop, restart), outside the emulator's lock.
 	// The command uses it to save its state file.
 	OnChange func()
+	// Cloud sets the instance metadata service and the IAM agency (see
+	// CloudConfig in metadata.go).
+	Cloud CloudConfig
 }
 
 // Emulator is a ModelArts visualization-job service with IAM in front of it.
@@ -149,6 +152,8 @@ type Emulator struct {
 
 	limiter *limiter
 	saveMu  sync.Mutex
+
+	cloud cloudState // metadata.go
 }
 
 // RequestRecord describes one request the emulator received.
@@ -273,6 +278,9 @@ func parseRoute(method, path string) route {
 		rt.allow = allow
 		rt.op = ops[method]
 		return rt
+	}
+	if ops, allow := cloudRoute(seg); ops != nil {
+		return pick(route{}, ops, allow)
 	}
 	switch {
 	case len(seg) == 3 && seg[0] == "v3" && seg[1] == "auth" && seg[2] == "tokens":
@@ -423,6 +431,9 @@ func (e *Emulator) handle(c *call) {
 	if c.route.op == "iam" {
 		c.auth = "iam"
 		e.handleIAM(c, body)
+		return
+	}
+	if e.handleCloud(c, body) {
 		return
 	}
 	project, ok := e.authenticate(c, body)
