@@ -511,3 +511,14 @@ func iamFailureMessage(status int, server string) string {
 	}
 	return m
 }
+
+// CheckCredentials obtains temporary keys (instance metadata, WithAssumeRole)
+// now, so that a refusal is reported before the first API call; they are then
+// cached for it. For the other methods it returns nil without a request.
+func (c *Client) CheckCredentials(ctx context.Context) error {
+	if c.keys == nil {
+		return nil
+	}
+	_, err := c.keys.get(ctx)
+	return err
+}
