@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -326,5 +327,83 @@ func TestUserAgent(t *testing.T) {
 	t.Setenv("TF_APPEND_USER_AGENT", "pipeline/42")
 	if got, want := userAgent("1.2.3", "1.11.4"), "terraform-provider-modelarts/1.2.3 Terraform/1.11.4 pipeline/42"; got != want {
 		t.Errorf("user agent %q, want %q", got, want)
+	}
+}
+
+func TestResolveConfig_cloudFollowsRegion(t *testing.T) {
+	for region, want := range map[string]string{
+		"eu-de": cloudOTC, "eu-nl": cloudOTC, "eu-ch2": cloudOTC, "eu-west-101": cloudHuaweiEU,
+		"ap-southeast-1": cloudHuawei, "cn-north-4": cloudHuawei,
+	} {
+		cfg, diags := resolveConfig(nullModel(), envOf(map[string]string{"HW_REGION_NAME": region, "HW_AUTH_TOKEN": "t",
+			"HW_PROJECT_ID": pidHW}))
+		if diags.HasError() || cfg.Cloud != want || cfg.Endpoint != "https://modelarts."+region+"."+want {
+			t.Errorf("%s: cloud %q endpoint %q (%v), want %s", region, cfg.Cloud, cfg.Endpoint, diags, want)
+		}
+	}
+}
+
+// An http:// endpoint or auth_url that is not loopback draws a warning;
+// the emulator on 127.0.0.1 or localhost does not.
+func TestResolveConfig_clearTextWarning(t *testing.T) {
+	for endpoint, warn := range map[string]bool{
+		"http://10.0.0.8:8449": true, "http://modelarts.internal.example": true,
+		"http://127.0.0.1:8449": false, "http://localhost:8449": false, "http://[::1]:8449": false,
+		"https://10.0.0.8": false,
+	} {
+		m := nullModel()
+		m.Endpoints = endpointsOf(map[string]string{"modelarts": endpoint})
+		_, diags := resolveConfig(m, envOf(map[string]string{"HW_AUTH_TOKEN": "t", "HW_PROJECT_ID": pidHW}))
+		got := false
+		for _, d := range diags {
+			if d.Severity() == diag.SeverityWarning && d.Summary() == "Credentials Sent in Clear Text" {
+				got = true
+				if !strings.Contains(d.Detail(), "travel unencrypted") {
+					t.Errorf("detail %q", d.Detail())
+				}
+			}
+		}
+		if diags.HasError() || got != warn {
+			t.Errorf("%s: warning %v, want %v (%v)", endpoint, got, warn, diags)
+		}
+	}
+}
+
+// Without credentials anywhere, resolveConfig leaves the instance metadata
+// to Configure, which reports every source with what it found.
+func TestResolveConfig_metadataIsLast(t *testing.T) {
+	home := t.TempDir()
+	cfg, diags := resolveConfig(nullModel(), envOf(map[string]string{"HOME": home, "HW_METADATA_ENDPOINT": "http://169.254.169.254/"}))
+	if diags.HasError() || cfg.AuthMethod != authMetadata || cfg.MetadataEndpoint != "http://169.254.169.254" {
+		t.Fatalf("method %v endpoint %q: %v", cfg.AuthMethod, cfg.MetadataEndpoint, diags)
+	}
+	detail := noCredentialsDetail(cfg, errors.New("dial tcp 169.254.169.254:80: i/o timeout"))
+	for _, want := range []string{
+		"HW_ACCESS_KEY or OS_ACCESS_KEY and HW_SECRET_KEY or OS_SECRET_KEY, plus HW_SECURITY_TOKEN or OS_SECURITY_TOKEN",
+		"HW_USER_NAME or OS_USERNAME, HW_USER_PASSWORD or OS_PASSWORD and HW_DOMAIN_NAME or OS_DOMAIN_NAME or " +
+			"OS_USER_DOMAIN_NAME or OS_PROJECT_DOMAIN_NAME; or HW_AUTH_TOKEN or OS_AUTH_TOKEN",
+		home + "/.hcloud/config.json does not exist",
+		"at http://169.254.169.254 (HW_METADATA_ENDPOINT): dial tcp 169.254.169.254:80: i/o timeout.",
+	} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+}
+
+// A profile gives keys, region and project, but never joins values of
+// another source; the block's region still wins over the profile's.
+func TestResolveConfig_profile(t *testing.T) {
+	dir := t.TempDir()
+	file := profileFile(t, dir, "ci", tempProfile("ci"))
+	m := nullModel()
+	m.Region = types.StringValue("eu-nl")
+	cfg, diags := resolveConfig(m, envOf(map[string]string{"HW_SHARED_CONFIG_FILE": file}))
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if cfg.AuthMethod != authTemporaryAKSK || cfg.Region != "eu-nl" || cfg.ProjectID != "0123456789abcdef0123456789abcdef" ||
+		cfg.Source != `profile "ci" of `+file {
+		t.Errorf("%+v", cfg)
 	}
 }
