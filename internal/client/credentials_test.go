@@ -165,7 +165,8 @@ func TestMetadataAuth_signsAndRenews(t *testing.T) {
 	md.mu.Unlock()
 	// 1 s of reads with keys renewed every 200 ms: about 5 key fetches, far
 	// fewer than reads.
-	if keys < 3 || keys > 12 || len(seen) != keys {
+	// The last keys may have been fetched as the reads ended.
+	if keys < 3 || keys > 12 || len(seen) < keys-1 {
 		t.Errorf("%d key fetches, %d keys seen, for %d reads", keys, len(seen), reads)
 	}
 	t.Logf("%d reads signed with %d successive metadata keys", reads, keys)
