@@ -162,8 +162,9 @@ type resolvedConfig struct {
 	// Agency settings of assume_role; AgencyName "" when there is none.
 	AgencyName, AgencyDomain string
 	AgencyDuration           int64
-	// AuthURLDerived: AuthURL was built from the region and cloud.
-	AuthURLDerived bool
+	// AuthURLDerived and EndpointDerived: built from the region and cloud;
+	// CloudExplicit: cloud was set, not derived from the region.
+	AuthURLDerived, EndpointDerived, CloudExplicit bool
 }
 
 // setting is one resolved string argument and where it came from, so errors
@@ -351,6 +352,7 @@ func resolveConfig(m providerModel, getenv func(string) string) (resolvedConfig,
 		r.checkEndpointURL(path.Root("endpoints").AtMapKey(endpointModelArts), "Invalid Endpoint", "The ModelArts endpoint",
 			cfg.Endpoint, "https://modelarts.eu-de.otc.t-systems.com", true)
 	}
+	cfg.CloudExplicit = cloud.set()
 	if cloud.set() && !domainRE.MatchString(cloud.value) {
 		r.diags.AddAttributeError(path.Root("cloud"), "Invalid Cloud",
 			fmt.Sprintf("cloud (from %s) must be a domain suffix such as %s: %q is not a domain name.",
@@ -398,6 +400,7 @@ func (cfg *resolvedConfig) deriveEndpoints(regionSource string) diag.Diagnostics
 					"endpoints = { modelarts = \"https://...\" } to name the endpoint directly.")
 		} else {
 			cfg.Endpoint = fmt.Sprintf("https://modelarts.%s.%s", cfg.Region, cfg.Cloud)
+			cfg.EndpointDerived = true
 		}
 	}
 	// IAM is needed for passwords, agencies and the project lookup.

@@ -60,7 +60,7 @@ func TestResolveConfig_precedence(t *testing.T) {
 	want := resolvedConfig{
 		Region: "eu-nl", ProjectID: pidHW, AccessKey: "AK-CONFIG", SecretKey: "SK-CONFIG", Cloud: cloudOTC,
 		Endpoint: "https://modelarts.eu-nl.otc.t-systems.com", MaxRetries: 7, AuthMethod: authAKSK,
-		Source: "provider block", AuthURL: "https://iam.eu-nl.otc.t-systems.com/v3", AuthURLDerived: true,
+		Source: "provider block", AuthURL: "https://iam.eu-nl.otc.t-systems.com/v3", AuthURLDerived: true, EndpointDerived: true,
 	}
 	if cfg != want {
 		t.Errorf("resolved\n%+v\nwant\n%+v", cfg, want)

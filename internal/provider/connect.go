@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
 )
+
+// dnsCheckTimeout bounds the lookup of a host built from an unknown cloud.
+const dnsCheckTimeout = 3 * time.Second
 
 // connect does what resolveConfig leaves to the network: it reads the instance
 // metadata (the last credential source), looks the project up in IAM when
@@ -42,6 +46,9 @@ func (p *modelartsProvider) connect(ctx context.Context, cfg *resolvedConfig, te
 		if diags.HasError() {
 			return nil, false
 		}
+	}
+	if !checkCloudResolves(ctx, *cfg, diags) {
+		return nil, false
 	}
 	hc, err := httpClient(*cfg)
 	if err != nil {
@@ -161,4 +168,30 @@ func hostOf(raw string) string {
 		return "(no host)"
 	}
 	return u.Host
+}
+
+// checkCloudResolves looks up the ModelArts host built from an explicit cloud
+// that is not one of the known ones, so that a mistyped cloud is reported as
+// such, naming the region and cloud that built the host.
+func checkCloudResolves(ctx context.Context, cfg resolvedConfig, diags *diag.Diagnostics) bool {
+	if !cfg.EndpointDerived || !cfg.CloudExplicit {
+		return true
+	}
+	for _, known := range knownClouds {
+		if cfg.Cloud == known {
+			return true
+		}
+	}
+	host := hostOf(cfg.Endpoint)
+	ctx, cancel := context.WithTimeout(ctx, dnsCheckTimeout)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
+		diags.AddAttributeError(path.Root("cloud"), "Unknown Cloud",
+			fmt.Sprintf("The ModelArts endpoint %s was built from region %q and cloud %q, and its host does not "+
+				"resolve: %s. cloud is usually one of %s; for a private cloud, check the domain, or set "+
+				"endpoints = { modelarts = \"https://...\" }.", cfg.Endpoint, cfg.Region, cfg.Cloud, err,
+				strings.Join(knownClouds, ", ")))
+		return false
+	}
+	return true
 }

@@ -339,6 +339,19 @@ func TestCredentials_errors(t *testing.T) {
 			},
 			err: errRe(`Invalid Region .*region \(from configuration\) must be lower-case letters`),
 		},
+		"unknown cloud that does not resolve": {
+			setup: func(_ *testing.T, e *testEnv, dir string) (string, map[string]string) {
+				return `provider "modelarts" {
+  region     = "eu-de"
+  cloud      = "no-such-cloud.invalid"
+  project_id = "` + emulator.DefaultProjectID + `"
+  token      = "t"
+}
+`, map[string]string{"HOME": dir}
+			},
+			err: errRe(`Unknown Cloud .*https://modelarts.eu-de.no-such-cloud.invalid was built from region "eu-de" and ` +
+				`cloud "no-such-cloud.invalid", and its host does not resolve`),
+		},
 		"ca_file is a directory": {
 			setup: func(_ *testing.T, e *testEnv, dir string) (string, map[string]string) {
 				return e.providerBlock("token", `  ca_file = "`+dir+`"`), nothingElse(e, dir)
