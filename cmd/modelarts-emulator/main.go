@@ -167,6 +167,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags.Var(&faults, "fault", "inject a fault described by `spec` (repeatable; syntax below)")
 	flags.Int64Var(&cfg.Seed, "fault-seed", 0, "seed that makes fault probabilities effective (0: probabilities ignored)")
 	flags.BoolVar(&cfg.NumbersAsStrings, "numbers-as-strings", false, "write job_id, status, create_time, duration as JSON strings")
+	flags.DurationVar(&cfg.Cloud.MetadataKeyTTL, "metadata-key-ttl", emulator.DefaultMetadataKeyTTL, "lifetime of the temporary keys of the instance metadata service")
+	flags.BoolVar(&cfg.Cloud.MetadataRequireToken, "metadata-require-token", false, "refuse metadata requests without an X-Metadata-Token session token")
+	flags.StringVar(&cfg.Cloud.AgencyName, "agency-name", emulator.DefaultAgencyName, "name of the IAM agency that assume_role accepts")
+	flags.StringVar(&cfg.Cloud.AgencyDomain, "agency-domain", "", "domain (account) owning the agency (default: -domain)")
+	flags.DurationVar(&cfg.Cloud.AgencyKeyTTL, "agency-key-ttl", 0, "lifetime of agency credentials, overriding duration_seconds (0: as requested)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -288,6 +293,8 @@ provider "modelarts" {
 #   security_token = %s with access_key = %s, secret_key = %s
 #   user_name = %s, password = %s, domain_name = %s
 #   token = %s
+# On a "cloud server" (temporary keys from the instance metadata service), the block can stay empty:
+#   export HW_METADATA_ENDPOINT=%s HW_MODELARTS_ENDPOINT=%s HW_AUTH_URL=%s
 
 # Or in the environment, with an empty provider "modelarts" {} block:
 export HW_MODELARTS_ENDPOINT=%s
@@ -299,6 +306,7 @@ export HW_AUTH_URL=%s
 
 `, q(cfg.ProjectName), q(cfg.ProjectID), q(cfg.AccessKey), q(cfg.SecretKey), q(url+"/v3"), q(url),
 		q(cfg.SecurityToken), q(cfg.TempAccessKey), q(cfg.TempSecretKey), q(cfg.User), q(cfg.Password), q(cfg.Domain), q(cfg.Token),
+		shellQuote(url), shellQuote(url), shellQuote(url+"/v3"),
 		shellQuote(url), shellQuote(cfg.ProjectName), shellQuote(cfg.ProjectID), shellQuote(cfg.AccessKey), shellQuote(cfg.SecretKey), shellQuote(url+"/v3"))
 }
 

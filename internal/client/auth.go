@@ -20,11 +20,76 @@ import (
 // current token, without any per-operation code.
 
 // notSentError marks a failure that happened before the request reached ModelArts
-// (obtaining the IAM token), which makes retrying safe even for a create.
-type notSentError struct{ err error }
+// (obtaining the IAM token or temporary keys), which makes retrying safe even for a
+// create. what says which step failed; "" means obtaining an IAM token.
+type notSentError struct {
+	what string
+	err  error
+}
 
-func (e *notSentError) Error() string { return "obtaining an IAM token: " + e.err.Error() }
+func (e *notSentError) Error() string {
+	what := e.what
+	if what == "" {
+		what = "obtaining an IAM token"
+	}
+	return what + ": " + e.err.Error()
+}
 func (e *notSentError) Unwrap() error { return e.err }
+
+// authTransport wraps base with the authentication the options chose, and
+// describes it (redacted) for logs. hc carries the timeouts for IAM requests.
+// With no project ID (FindProject), password authentication logs in to the
+// domain and signed requests carry no X-Project-Id.
+func (c *Client) authTransport(base http.RoundTripper, hc http.Client) (http.RoundTripper, string, error) {
+	var rt http.RoundTripper
+	var desc string
+	switch c.creds.kinds {
+	case credAccessKey:
+		rt = &signingTransport{
+			base:          base,
+			signer:        Signer{AccessKey: c.creds.ak, SecretKey: c.creds.sk},
+			securityToken: c.creds.secToken,
+			projectID:     c.projectID,
+			now:           time.Now,
+		}
+		desc = signAlgorithm + " Access=" + c.creds.ak
+	case credToken:
+		rt = &tokenTransport{base: base, source: staticToken(c.creds.token)}
+		desc = "X-Auth-Token (redacted)"
+	case credPassword:
+		if c.iamURL == nil {
+			return nil, "", errors.New("password authentication needs the IAM endpoint (WithIAMURL)")
+		}
+		iamHC := hc
+		iamHC.Transport = base
+		c.iam = newIAMTokenSource(&iamHC, c.iamURL, c.creds.user, c.creds.pass, c.creds.domain, c.projectID, c.userAgent, c.log)
+		rt = &tokenTransport{base: base, source: c.iam, renewOn401: true, log: c.log}
+		desc = "X-Auth-Token (redacted, from IAM password authentication)"
+	case credMetadata:
+		m, err := newMetadataClient(c.metadataURL, c.userAgent, c.log)
+		if err != nil {
+			return nil, "", err
+		}
+		c.keys = &renewingCredentials{fetch: m.credentials, what: "reading temporary keys from the instance metadata service",
+			base: base, projectID: c.projectID, renewBefore: defaultRenewBefore, now: time.Now}
+		rt = &keyTransport{source: c.keys}
+		desc = signAlgorithm + " (temporary keys of the instance metadata service)"
+	case 0:
+		return nil, "", errors.New("no credentials: set an access key and secret key, an IAM user name and password, a token or the instance metadata")
+	default:
+		return nil, "", fmt.Errorf("more than one kind of credentials set (%s): set exactly one", c.creds.kinds)
+	}
+	if c.assumeRole != nil {
+		if c.iamURL == nil {
+			return nil, "", errors.New("assume role needs the IAM endpoint (WithIAMURL)")
+		}
+		c.keys = &renewingCredentials{fetch: c.agencyFetcher(rt), what: "obtaining the agency's temporary keys from IAM",
+			base: base, projectID: c.projectID, renewBefore: defaultRenewBefore, now: time.Now}
+		rt = &keyTransport{source: c.keys}
+		desc = signAlgorithm + " (temporary keys of agency " + c.assumeRole.agency + ", obtained with " + desc + ")"
+	}
+	return rt, desc, nil
+}
 
 // readBody reads and closes req.Body so that it can be signed and replayed.
 func readBody(req *http.Request) ([]byte, error) {
@@ -100,9 +165,13 @@ func (t *signingTransport) sign(r *http.Request, body []byte) {
 		host = r.URL.Host
 	}
 	date := t.sdkDate(t.now())
-	// Sorted by name, as signing needs them.
+	// Sorted by name, as signing needs them. IAM calls (no project yet) carry no X-Project-Id.
 	var buf [4]header
-	hs := append(buf[:0], header{"host", host}, header{"x-project-id", t.projectID}, header{"x-sdk-date", date})
+	hs := append(buf[:0], header{"host", host})
+	if t.projectID != "" {
+		hs = append(hs, header{"x-project-id", t.projectID})
+	}
+	hs = append(hs, header{"x-sdk-date", date})
 	if t.securityToken != "" {
 		hs = append(hs, header{"x-security-token", t.securityToken})
 	}
@@ -115,7 +184,9 @@ func (t *signingTransport) sign(r *http.Request, body []byte) {
 
 	// One backing array for the four header values.
 	vals := []string{t.projectID, date, auth, t.securityToken}
-	r.Header[headerProjectID] = vals[0:1:1]
+	if t.projectID != "" {
+		r.Header[headerProjectID] = vals[0:1:1]
+	}
 	r.Header[headerSdkDate] = vals[1:2:2]
 	r.Header[headerAuthorization] = vals[2:3:3]
 	if t.securityToken != "" {
@@ -129,14 +200,17 @@ type attemptKey struct{}
 // tokenSource hands out the X-Auth-Token to use.
 type tokenSource interface {
 	token(ctx context.Context) (string, error)
-	// invalidate drops tok if it is still the cached token.
-	invalidate(tok string)
+	// invalidate drops tok if it is still the cached token, after ModelArts
+	// refused it with refusal. A token that was itself the renewal after such
+	// a refusal is not renewed again: refusal is remembered and returned to
+	// every later request.
+	invalidate(tok string, refusal error)
 }
 
 type staticToken string
 
 func (s staticToken) token(context.Context) (string, error) { return string(s), nil }
-func (staticToken) invalidate(string)                       {}
+func (staticToken) invalidate(string, error)                {}
 
 // tokenTransport adds X-Auth-Token. With renewOn401, a 401 from ModelArts drops the
 // token and the request is sent once more with a fresh one: a token can be revoked
@@ -159,10 +233,9 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || !t.renewOn401 || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	// Drain a little so the connection can be reused, then try once with a new token.
-	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-	resp.Body.Close()
-	t.source.invalidate(tok)
+	// Keep the refusal (to remember it if the new token is refused too) and try
+	// once with a new token.
+	t.source.invalidate(tok, refusalOf(resp, req))
 	if t.log != nil {
 		attempt, _ := req.Context().Value(attemptKey{}).(int)
 		t.log(req.Context(), "ModelArts rejected the IAM token (HTTP 401); retrying once with a new token", map[string]any{
@@ -171,14 +244,30 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			"authorization": "X-Auth-Token (redacted)",
 		})
 	}
-	resp, _, err = t.send(req, body)
+	resp, tok, err = t.send(req, body)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		// A token IAM had just issued was refused as well: later requests fail
+		// at once with this answer instead of logging in again.
+		t.source.invalidate(tok, refusalOf(resp, req))
+	}
 	return resp, err
+}
+
+// refusalOf reads a 401 answer into an *APIError and puts the body back for
+// the caller.
+func refusalOf(resp *http.Response, req *http.Request) error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	peek := *resp
+	peek.Body = io.NopCloser(bytes.NewReader(data))
+	return newAPIError(&peek, req.Method, req.URL.EscapedPath())
 }
 
 func (t *tokenTransport) send(req *http.Request, body []byte) (*http.Response, string, error) {
 	tok, err := t.source.token(req.Context())
 	if err != nil {
-		return nil, "", &notSentError{err}
+		return nil, "", &notSentError{err: err}
 	}
 	r := withHeaders(req, body, 1)
 	r.Header["X-Auth-Token"] = []string{tok}
@@ -205,6 +294,11 @@ type iamTokenSource struct {
 	tok      string
 	renewAt  time.Time
 	inflight *tokenFetch
+	// renewNext: the next token replaces one ModelArts refused; fromRenewal:
+	// the current token is such a replacement. refused, once set, is the
+	// answer to every later token request.
+	renewNext, fromRenewal bool
+	refused                error
 }
 
 type tokenFetch struct {
@@ -213,10 +307,18 @@ type tokenFetch struct {
 	err  error
 }
 
+// newIAMTokenSource asks for tokens scoped to projectID, or to the domain
+// when projectID is "" (for the project lookup).
 func newIAMTokenSource(hc *http.Client, iam *url.URL, user, pass, domain, projectID, ua string,
 	log func(context.Context, string, map[string]any)) *iamTokenSource {
 	type name struct {
 		Name string `json:"name"`
+	}
+	type scope struct {
+		Project *struct {
+			ID string `json:"id"`
+		} `json:"project,omitempty"`
+		Domain *name `json:"domain,omitempty"`
 	}
 	var body struct {
 		Auth struct {
@@ -230,18 +332,20 @@ func newIAMTokenSource(hc *http.Client, iam *url.URL, user, pass, domain, projec
 					} `json:"user"`
 				} `json:"password"`
 			} `json:"identity"`
-			Scope struct {
-				Project struct {
-					ID string `json:"id"`
-				} `json:"project"`
-			} `json:"scope"`
+			Scope scope `json:"scope"`
 		} `json:"auth"`
 	}
 	body.Auth.Identity.Methods = []string{"password"}
 	body.Auth.Identity.Password.User.Name = user
 	body.Auth.Identity.Password.User.Password = pass
 	body.Auth.Identity.Password.User.Domain.Name = domain
-	body.Auth.Scope.Project.ID = projectID
+	if projectID != "" {
+		body.Auth.Scope.Project = &struct {
+			ID string `json:"id"`
+		}{projectID}
+	} else {
+		body.Auth.Scope.Domain = &name{domain}
+	}
 	b, _ := json.Marshal(body) // cannot fail: only strings and slices of strings
 
 	u := *iam
@@ -258,6 +362,11 @@ func newIAMTokenSource(hc *http.Client, iam *url.URL, user, pass, domain, projec
 
 func (s *iamTokenSource) token(ctx context.Context) (string, error) {
 	s.mu.Lock()
+	if s.refused != nil {
+		err := s.refused
+		s.mu.Unlock()
+		return "", err
+	}
 	if s.tok != "" && s.now().Before(s.renewAt) {
 		tok := s.tok
 		s.mu.Unlock()
@@ -280,10 +389,17 @@ func (s *iamTokenSource) token(ctx context.Context) (string, error) {
 	}
 }
 
-func (s *iamTokenSource) invalidate(tok string) {
+func (s *iamTokenSource) invalidate(tok string, refusal error) {
 	s.mu.Lock()
-	if s.tok == tok {
+	switch {
+	case s.tok != tok:
+	case s.fromRenewal:
+		s.refused = fmt.Errorf("ModelArts refused a token that IAM had just issued, so the provider stopped logging in "+
+			"again (check that the user has ModelArts permissions in the project): %w", refusal)
 		s.tok = ""
+	default:
+		s.tok = ""
+		s.renewNext = true
 	}
 	s.mu.Unlock()
 }
@@ -304,6 +420,11 @@ func (s *iamTokenSource) fetch(ctx context.Context, f *tokenFetch) {
 			lead = life / 2
 		}
 		s.renewAt = exp.Add(-lead)
+		s.fromRenewal, s.renewNext = s.renewNext, false
+	} else if permanentRefusal(err) {
+		// IAM said no (wrong password, user locked, no access to the project):
+		// asking again with the same password cannot change its answer.
+		s.refused = err
 	}
 	s.inflight = nil
 	s.mu.Unlock()
@@ -389,4 +510,15 @@ func iamFailureMessage(status int, server string) string {
 		m += ": " + server
 	}
 	return m
+}
+
+// CheckCredentials obtains temporary keys (instance metadata, WithAssumeRole)
+// now, so that a refusal is reported before the first API call; they are then
+// cached for it. For the other methods it returns nil without a request.
+func (c *Client) CheckCredentials(ctx context.Context) error {
+	if c.keys == nil {
+		return nil
+	}
+	_, err := c.keys.get(ctx)
+	return err
 }

@@ -44,6 +44,7 @@ const (
 	credAccessKey credKind = 1 << iota
 	credPassword
 	credToken
+	credMetadata
 )
 
 // Client calls the ModelArts visualization-jobs API. It is safe for concurrent use.
@@ -77,6 +78,10 @@ type Client struct {
 	pathStart int               // index in prefix where the URL path begins
 	authDesc  string            // redacted description of the auth scheme, for logs
 	iam       *iamTokenSource
+
+	metadataURL string               // WithInstanceMetadata
+	assumeRole  *assumeRole          // WithAssumeRole
+	keys        *renewingCredentials // the temporary keys that sign, when they are renewed
 }
 
 // New returns a Client. It requires WithBaseURL, WithProjectID and exactly one of
@@ -111,7 +116,7 @@ func (c *Client) finish() error {
 	switch c.creds.kinds {
 	case 0:
 		return errors.New("no credentials: set an access key and secret key, an IAM user name and password, or a token")
-	case credAccessKey, credPassword, credToken:
+	case credAccessKey, credPassword, credToken, credMetadata:
 	default:
 		return fmt.Errorf("more than one kind of credentials set (%s): set exactly one", c.creds.kinds)
 	}
@@ -132,29 +137,11 @@ func (c *Client) finish() error {
 	// transport adds to whatever host the redirect names.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	switch c.creds.kinds {
-	case credAccessKey:
-		hc.Transport = &signingTransport{
-			base:          base,
-			signer:        Signer{AccessKey: c.creds.ak, SecretKey: c.creds.sk},
-			securityToken: c.creds.secToken,
-			projectID:     c.projectID,
-			now:           time.Now,
-		}
-		c.authDesc = signAlgorithm + " Access=" + c.creds.ak
-	case credToken:
-		hc.Transport = &tokenTransport{base: base, source: staticToken(c.creds.token)}
-		c.authDesc = "X-Auth-Token (redacted)"
-	case credPassword:
-		if c.iamURL == nil {
-			return errors.New("password authentication needs the IAM endpoint (WithIAMURL)")
-		}
-		iamHC := hc
-		iamHC.Transport = base
-		c.iam = newIAMTokenSource(&iamHC, c.iamURL, c.creds.user, c.creds.pass, c.creds.domain, c.projectID, c.userAgent, c.log)
-		hc.Transport = &tokenTransport{base: base, source: c.iam, renewOn401: true, log: c.log}
-		c.authDesc = "X-Auth-Token (redacted, from IAM password authentication)"
+	rt, desc, err := c.authTransport(base, hc)
+	if err != nil {
+		return err
 	}
+	hc.Transport, c.authDesc = rt, desc
 	c.hc = &hc
 	// http.Client.Do adds nothing this client uses when there is no Timeout and
 	// no cookie Jar (redirects are refused anyway), but costs allocations per
@@ -184,6 +171,9 @@ func (k credKind) String() string {
 	}
 	if k&credToken != 0 {
 		names = append(names, "token")
+	}
+	if k&credMetadata != 0 {
+		names = append(names, "instance metadata")
 	}
 	return strings.Join(names, ", ")
 }
@@ -294,6 +284,24 @@ func WithToken(token string) Option {
 		}
 		c.creds.kinds |= credToken
 		c.creds.token = token
+		return nil
+	}
+}
+
+// WithInstanceMetadata selects the temporary AK/SK of the instance metadata
+// service at endpoint (DefaultMetadataEndpoint when ""), as a cloud server or
+// ModelArts notebook has them: read with the session-token handshake when
+// the service offers it, and renewed before they expire.
+func WithInstanceMetadata(endpoint string) Option {
+	return func(c *Client) error {
+		if endpoint == "" {
+			endpoint = DefaultMetadataEndpoint
+		}
+		if _, err := parseEndpoint("metadata endpoint", endpoint); err != nil {
+			return err
+		}
+		c.creds.kinds |= credMetadata
+		c.metadataURL = endpoint
 		return nil
 	}
 }

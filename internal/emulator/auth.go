@@ -35,7 +35,13 @@ func (e *Emulator) authenticate(c *call, body []byte) (string, bool) {
 		c.auth = kind
 	case c.r.Header.Get("X-Auth-Token") != "":
 		c.auth = "token"
-		err = e.checkToken(c.r.Header.Get("X-Auth-Token"))
+		var domainScoped bool
+		domainScoped, err = e.checkToken(c.r.Header.Get("X-Auth-Token"))
+		// A domain-scoped token may ask IAM for projects and agencies, but
+		// names no project for ModelArts.
+		if err == nil && domainScoped && !strings.HasPrefix(c.route.op, "iam-") {
+			err = authError("the token is scoped to a domain, not to a project")
+		}
 	default:
 		err = authError("no Authorization or X-Auth-Token header")
 	}
@@ -111,13 +117,26 @@ func (e *Emulator) verifySignature(r *http.Request, body []byte) (string, error)
 		return kind, err
 	}
 	var secret string
+	temporary := false
 	switch s.accessKey {
 	case e.cfg.AccessKey:
 		secret = e.cfg.SecretKey
 	case e.cfg.TempAccessKey:
-		kind, secret = "temp-aksk", e.cfg.TempSecretKey
+		kind, secret, temporary = "temp-aksk", e.cfg.TempSecretKey, true
 	default:
-		return kind, authError("access key not found")
+		// Keys issued by the metadata service or by assume_role: the
+		// security token is checked here, its signing below.
+		var issuedKind string
+		secret, issuedKind, err = e.checkIssuedKey(s.accessKey, r.Header.Get("X-Security-Token"))
+		if issuedKind != "" {
+			kind, temporary = issuedKind, true
+		}
+		if err != nil {
+			return kind, err
+		}
+		if !signedHeader(s.signedHeaders, "x-security-token") {
+			return kind, authError("x-security-token is not a signed header")
+		}
 	}
 	signed := map[string]bool{}
 	for _, h := range s.signedHeaders {
@@ -134,7 +153,7 @@ func (e *Emulator) verifySignature(r *http.Request, body []byte) (string, error)
 	if d := e.now().Sub(t); d > signatureClockSkewMax || d < -signatureClockSkewMax {
 		return kind, authError("x-sdk-date expired")
 	}
-	if kind == "temp-aksk" {
+	if kind == "temp-aksk" && temporary {
 		switch tok := r.Header.Get("X-Security-Token"); {
 		case tok == "":
 			return kind, authError("x-security-token missing for temporary access key")
@@ -177,6 +196,15 @@ func (e *Emulator) verifySignature(r *http.Request, body []byte) (string, error)
 		return kind, authError("verify aksk signature fail")
 	}
 	return kind, nil
+}
+
+func signedHeader(signed []string, h string) bool {
+	for _, s := range signed {
+		if s == h {
+			return true
+		}
+	}
+	return false
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -300,24 +328,27 @@ func signEscape(s string) string {
 
 // issuedToken is a token issued by the IAM endpoint.
 type issuedToken struct {
-	expires time.Time
-	expired bool // forced by ExpireTokens
+	expires      time.Time
+	expired      bool // forced by ExpireTokens
+	domainScoped bool // scoped to the domain (for IAM calls), not to the project
 }
 
-func (e *Emulator) checkToken(tok string) error {
+// checkToken accepts Config.Token and unexpired tokens of the IAM endpoint,
+// and tells whether the token is scoped to the domain only.
+func (e *Emulator) checkToken(tok string) (bool, error) {
 	if hmac.Equal([]byte(tok), []byte(e.cfg.Token)) {
-		return nil
+		return false, nil
 	}
 	e.mu.Lock()
 	t, ok := e.tokens[tok]
 	e.mu.Unlock()
 	switch {
 	case !ok:
-		return authError("token invalid")
+		return false, authError("token invalid")
 	case t.expired || !e.now().Before(t.expires):
-		return authError("token expired")
+		return false, authError("token expired")
 	}
-	return nil
+	return t.domainScoped, nil
 }
 
 // ExpireTokens makes every token issued by the IAM endpoint so far answer 401

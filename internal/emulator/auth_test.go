@@ -404,11 +404,11 @@ func TestIAM_refusals(t *testing.T) {
 		"wrong user":       {iamBody("someone", DefaultPassword, DefaultDomain, projectScope), 401, "The username or password is wrong."},
 		"wrong domain":     {iamBody(DefaultUser, DefaultPassword, "other", projectScope), 401, "The username or password is wrong."},
 		"unscoped":         {iamBody(DefaultUser, DefaultPassword, DefaultDomain, ""), 400, "unscoped"},
-		"domain scoped":    {iamBody(DefaultUser, DefaultPassword, DefaultDomain, `,"scope":{"domain":{"name":"x"}}`), 400, "unscoped"},
+		"domain scoped":    {iamBody(DefaultUser, DefaultPassword, DefaultDomain, `,"scope":{"domain":{"name":"x"}}`), 401, "domain"},
 		"unknown project":  {iamBody(DefaultUser, DefaultPassword, DefaultDomain, `,"scope":{"project":{"id":"ffff"}}`), 401, "project"},
 		"unknown name":     {iamBody(DefaultUser, DefaultPassword, DefaultDomain, `,"scope":{"project":{"name":"ap-southeast-1"}}`), 401, "project"},
 		"not JSON":         {"auth=1", 400, "not valid JSON"},
-		"token method":     {`{"auth":{"identity":{"methods":["token"],"token":{"id":"x"}}}}`, 400, "password"},
+		"forged token":     {`{"auth":{"identity":{"methods":["token"],"token":{"id":"x"}}}}`, 401, "invalid or expired"},
 		"no password part": {`{"auth":{"identity":{"methods":["password"]}}}`, 400, "password"},
 	}
 	for name, tc := range cases {

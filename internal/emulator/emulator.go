@@ -131,6 +131,9 @@ type Config struct {
 	// ModelArts.0010, so the emulator never acknowledges, nor keeps, a change
 	// its file does not have. It must not call Seed, LoadState or DeleteJob.
 	OnChange func() error
+	// Cloud sets the instance metadata service and the IAM agency (see
+	// CloudConfig in metadata.go).
+	Cloud CloudConfig
 }
 
 // Emulator is a ModelArts visualization-job service with IAM in front of it.
@@ -161,6 +164,8 @@ type Emulator struct {
 
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
+
+	cloud cloudState // metadata.go
 }
 
 // RequestRecord describes one request the emulator received.
@@ -295,6 +300,9 @@ func parseRoute(method, path string) route {
 		rt.allow = allow
 		rt.op = ops[method]
 		return rt
+	}
+	if ops, allow := cloudRoute(seg); ops != nil {
+		return pick(route{}, ops, allow)
 	}
 	switch {
 	case len(seg) == 3 && seg[0] == "v3" && seg[1] == "auth" && seg[2] == "tokens":
@@ -466,6 +474,9 @@ func (e *Emulator) handle(c *call) {
 	if c.route.op == "iam" {
 		c.auth = "iam"
 		e.handleIAM(c, body)
+		return
+	}
+	if e.handleCloud(c, body) {
 		return
 	}
 	project, ok := e.authenticate(c, body)

@@ -24,12 +24,19 @@ type iamAuthRequest struct {
 					} `json:"domain"`
 				} `json:"user"`
 			} `json:"password"`
+			Token *struct {
+				ID string `json:"id"`
+			} `json:"token"`
 		} `json:"identity"`
 		Scope *struct {
 			Project *struct {
 				ID   string `json:"id"`
 				Name string `json:"name"`
 			} `json:"project"`
+			Domain *struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"domain"`
 		} `json:"scope"`
 	} `json:"auth"`
 }
@@ -44,7 +51,7 @@ const (
 // tokens on, expired ones are dropped, and at maxTokens live ones the token
 // that expires first is evicted (its holder gets 401 "token invalid" and logs
 // in again, as after a revocation). Callers hold e.mu.
-func (e *Emulator) storeToken(token string, expires, now time.Time) {
+func (e *Emulator) storeToken(token string, tok issuedToken, now time.Time) {
 	if len(e.tokens) >= tokenSweepAt {
 		for k, t := range e.tokens {
 			if t.expired || !now.Before(t.expires) {
@@ -62,7 +69,7 @@ func (e *Emulator) storeToken(token string, expires, now time.Time) {
 		}
 		delete(e.tokens, first)
 	}
-	e.tokens[token] = issuedToken{expires: expires}
+	e.tokens[token] = tok
 }
 
 func (c *call) iamError(status int, title, msg string) {
@@ -80,27 +87,42 @@ func (e *Emulator) handleIAM(c *call, body []byte) {
 		return
 	}
 	id := req.Auth.Identity
-	if !slices.Contains(id.Methods, "password") || id.Password == nil {
+	method := "password"
+	switch {
+	case slices.Contains(id.Methods, "password") && id.Password != nil:
+		u := id.Password.User
+		ok := hmac.Equal([]byte(u.Name), []byte(e.cfg.User))
+		ok = hmac.Equal([]byte(u.Password), []byte(e.cfg.Password)) && ok
+		ok = u.Domain.Name == e.cfg.Domain && ok
+		if !ok {
+			c.iamError(http.StatusUnauthorized, "Unauthorized", "The username or password is wrong.")
+			return
+		}
+	case slices.Contains(id.Methods, "token") && id.Token != nil:
+		// A token (issued here or Config.Token) exchanged for one of another scope.
+		method = "token"
+		if _, err := e.checkToken(id.Token.ID); err != nil {
+			c.iamError(http.StatusUnauthorized, "Unauthorized", "The token in auth.identity.token is invalid or expired.")
+			return
+		}
+	default:
 		c.iamError(http.StatusBadRequest, "Bad Request",
-			`The emulator supports only the "password" identity method with auth.identity.password set.`)
-		return
-	}
-	u := id.Password.User
-	ok := hmac.Equal([]byte(u.Name), []byte(e.cfg.User))
-	ok = hmac.Equal([]byte(u.Password), []byte(e.cfg.Password)) && ok
-	ok = u.Domain.Name == e.cfg.Domain && ok
-	if !ok {
-		c.iamError(http.StatusUnauthorized, "Unauthorized", "The username or password is wrong.")
+			`The emulator supports the "password" and "token" identity methods, with auth.identity.password or auth.identity.token set.`)
 		return
 	}
 	scope := req.Auth.Scope
-	if scope == nil || scope.Project == nil || (scope.Project.ID == "" && scope.Project.Name == "") {
+	domainScoped := scope != nil && scope.Project == nil && scope.Domain != nil
+	if domainScoped && (scope.Domain.Name != e.cfg.Domain && scope.Domain.ID != "emulator-domain-id") {
+		c.iamError(http.StatusUnauthorized, "Unauthorized", "The domain in auth.scope does not exist or the user has no access to it.")
+		return
+	}
+	if !domainScoped && (scope == nil || scope.Project == nil || (scope.Project.ID == "" && scope.Project.Name == "")) {
 		c.iamError(http.StatusBadRequest, "Bad Request",
 			"An unscoped token was requested: ModelArts needs a project-scoped token, set auth.scope.project.id or .name.")
 		return
 	}
-	if (scope.Project.ID != "" && scope.Project.ID != e.cfg.ProjectID) ||
-		(scope.Project.Name != "" && scope.Project.Name != e.cfg.ProjectName) {
+	if !domainScoped && ((scope.Project.ID != "" && scope.Project.ID != e.cfg.ProjectID) ||
+		(scope.Project.Name != "" && scope.Project.Name != e.cfg.ProjectName)) {
 		c.iamError(http.StatusUnauthorized, "Unauthorized", "The project in auth.scope does not exist or the user has no access to it.")
 		return
 	}
@@ -111,19 +133,24 @@ func (e *Emulator) handleIAM(c *call, body []byte) {
 	issued := e.now()
 	expires := issued.Add(e.cfg.TokenTTL)
 	e.mu.Lock()
-	e.storeToken(token, expires, issued)
+	e.storeToken(token, issuedToken{expires: expires, domainScoped: domainScoped}, issued)
 	e.mu.Unlock()
 
 	domain := map[string]any{"id": "emulator-domain-id", "name": e.cfg.Domain}
 	c.w.Header().Set("X-Subject-Token", token)
-	c.writeJSON(http.StatusCreated, map[string]any{"token": map[string]any{
+	tokenBody := map[string]any{
 		"expires_at": formatIAMTime(expires),
 		"issued_at":  formatIAMTime(issued),
-		"methods":    []string{"password"},
+		"methods":    []string{method},
 		"project":    map[string]any{"id": e.cfg.ProjectID, "name": e.cfg.ProjectName, "domain": domain},
 		"user": map[string]any{"id": "emulator-user-id", "name": e.cfg.User, "domain": domain,
 			"password_expires_at": ""},
 		"roles":   []map[string]string{{"id": "0", "name": "te_admin"}},
 		"catalog": []any{},
-	}})
+	}
+	if domainScoped {
+		delete(tokenBody, "project")
+		tokenBody["domain"] = domain
+	}
+	c.writeJSON(http.StatusCreated, map[string]any{"token": tokenBody})
 }

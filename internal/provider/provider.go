@@ -45,19 +45,42 @@ func (p *modelartsProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"(managed TensorBoard and MindInsight instances) on Open Telekom Cloud and Huawei Cloud.\n\n" +
 			"Every argument is optional in the configuration and is resolved in this order: the configuration, " +
 			"then the environment variables named in its description (the first one set wins), then the default. " +
-			"Exactly one authentication method must result: AK/SK (`access_key` and `secret_key`, plus " +
+			"Credentials come from the first of these sources that has any: the provider block, the environment, " +
+			"the Huawei Cloud CLI's shared config file, the instance metadata of a cloud server; in that source, " +
+			"exactly one authentication method must be complete: AK/SK (`access_key` and `secret_key`, plus " +
 			"`security_token` for temporary keys), IAM password (`user_name`, `password` and `domain_name`) or a " +
-			"ready `token`.",
+			"ready `token`. `assume_role` then takes on an IAM agency with them.",
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Region of the ModelArts service, for example `eu-de` (Open Telekom Cloud) or " +
-					"`ap-southeast-1` (Huawei Cloud). Used to build the default endpoints. " + envDoc(envRegion),
+					"`ap-southeast-1` (Huawei Cloud): lower-case letters and digits joined by hyphens. Used to build " +
+					"the default endpoints and to find the project. " + envDoc(envRegion) + " On a cloud server, " +
+					"defaults to the server's region (instance metadata).",
 			},
 			"project_id": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "ID of the project that owns the visualization jobs; it is part of every API path " +
-					"and scopes IAM tokens. Required for every authentication method. " + envDoc(envProjectID),
+				MarkdownDescription: "ID of the project that owns the visualization jobs (32 hexadecimal characters); " +
+					"it is part of every API path and scopes IAM tokens. " + envDoc(envProjectID) + " When unset, the " +
+					"provider asks IAM once for the project named `project_name` (default: the region), or takes the " +
+					"cloud server's project from the instance metadata.",
+			},
+			"project_name": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Name of the project to look up in IAM when `project_id` is unset, for a " +
+					"sub-project such as `eu-de_ml`. " + envDoc(envProjectName) + " Defaults to the region.",
+			},
+			"shared_config_file": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Path of the Huawei Cloud CLI's (`hcloud`) config file, read when neither the " +
+					"provider block nor the environment has credentials. " + envDoc(envSharedConfigFile) +
+					" Defaults to `~/.hcloud/config.json` (not an error when that file does not exist).",
+			},
+			"profile": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Profile of the shared config file to use: AK/SK profiles (temporary with a " +
+					"security token) give keys, `region` and `projectId`; an `ecsAgency` profile means the instance " +
+					"metadata. " + envDoc(envProfile) + " Defaults to the file's `current` profile.",
 			},
 			"access_key": schema.StringAttribute{
 				Optional:            true,
@@ -96,12 +119,15 @@ func (p *modelartsProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"cloud": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Domain suffix of the cloud used to build default endpoints: " +
-					"`otc.t-systems.com` (Open Telekom Cloud) or `myhuaweicloud.com` (Huawei Cloud). " +
-					envDoc(envCloud) + " Defaults to `" + defaultCloud + "`.",
+					"`otc.t-systems.com` (Open Telekom Cloud), `myhuaweicloud.com` (Huawei Cloud) or " +
+					"`myhuaweicloud.eu` (Huawei Cloud Europe), or the domain of a private cloud. " + envDoc(envCloud) +
+					" Defaults to the region's cloud: `otc.t-systems.com` for `eu-de`, `eu-nl` and `eu-ch2`, " +
+					"`myhuaweicloud.eu` for `eu-west-101`, else `myhuaweicloud.com`.",
 			},
 			"auth_url": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "IAM v3 endpoint used for password authentication. " + envDoc(envAuthURL) +
+				MarkdownDescription: "IAM v3 endpoint used for password authentication, `assume_role` (at the " +
+					"`v3.0` API beside it) and the project lookup. " + envDoc(envAuthURL) +
 					" Defaults to `https://iam.{region}.{cloud}/v3`.",
 			},
 			"endpoints": schema.MapAttribute{
@@ -119,8 +145,8 @@ func (p *modelartsProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"ca_file": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Path of a PEM file with additional certificate authorities to trust. " +
-					envDoc(envCAFile),
+				MarkdownDescription: "Path of a PEM file (a regular file under 1 MiB) with additional certificate " +
+					"authorities to trust. " + envDoc(envCAFile),
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
@@ -130,6 +156,30 @@ func (p *modelartsProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				MarkdownDescription: "How many times one request is retried after throttling (HTTP 429), a " +
 					"gateway or availability error (502, 503, 504) or a reset connection, with exponential " +
 					"backoff and jitter that honours `Retry-After`. " + envDoc(envMaxRetries) + " Defaults to `5`.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"assume_role": schema.SingleNestedBlock{
+				MarkdownDescription: "Take on an IAM agency: the provider asks IAM " +
+					"(`POST {auth_url root}/v3.0/OS-CREDENTIAL/securitytokens`) for the agency's temporary keys with " +
+					"the credentials of any source, signs with them and renews them before they expire.",
+				Attributes: map[string]schema.Attribute{
+					"agency_name": schema.StringAttribute{
+						Optional:            true,
+						MarkdownDescription: "Name of the agency. " + envDoc(envAgencyName),
+					},
+					"domain_name": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "Name of the account (domain) that owns the agency. " + envDoc(envAgencyDomain) +
+							" Defaults to `domain_name`.",
+					},
+					"duration": schema.Int64Attribute{
+						Optional:   true,
+						Validators: []validator.Int64{int64validator.Between(minAgencyDuration, maxAgencyDuration)},
+						MarkdownDescription: "Lifetime of the agency's keys in seconds, 900 to 43200. " +
+							envDoc(envAgencyDuration) + " Defaults to `3600`.",
+					},
+				},
 			},
 		},
 	}
@@ -154,17 +204,16 @@ func (p *modelartsProvider) Configure(ctx context.Context, req provider.Configur
 				"for ModelArts and IAM. Anyone on the network path can read and change the traffic, credentials "+
 				"included. Use ca_file to trust a private certificate authority instead.")
 	}
-
-	c, err := newAPIClient(cfg, p.version, req.TerraformVersion)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create ModelArts API Client",
-			"The provider configuration was resolved but the API client could not be built: "+err.Error())
+	c, ok := p.connect(ctx, &cfg, req.TerraformVersion, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	tflog.Debug(ctx, "configured ModelArts client", map[string]any{
-		"auth_method": cfg.AuthMethod.String(),
-		"endpoint":    cfg.Endpoint,
-		"project_id":  cfg.ProjectID,
+		"auth_method":       cfg.AuthMethod.String(),
+		"credential_source": cfg.Source,
+		"agency_name":       cfg.AgencyName,
+		"endpoint":          cfg.Endpoint,
+		"project_id":        cfg.ProjectID,
 	})
 
 	resp.DataSourceData = c
@@ -201,4 +250,16 @@ type providerModel struct {
 	Insecure      types.Bool   `tfsdk:"insecure"`
 	CAFile        types.String `tfsdk:"ca_file"`
 	MaxRetries    types.Int64  `tfsdk:"max_retries"`
+
+	ProjectName      types.String     `tfsdk:"project_name"`
+	SharedConfigFile types.String     `tfsdk:"shared_config_file"`
+	Profile          types.String     `tfsdk:"profile"`
+	AssumeRole       *assumeRoleModel `tfsdk:"assume_role"`
+}
+
+// assumeRoleModel maps the assume_role block; nil when the block is absent.
+type assumeRoleModel struct {
+	AgencyName types.String `tfsdk:"agency_name"`
+	DomainName types.String `tfsdk:"domain_name"`
+	Duration   types.Int64  `tfsdk:"duration"`
 }

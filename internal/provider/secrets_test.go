@@ -24,7 +24,11 @@ var secretValues = []string{
 // signatures and IAM-issued tokens.
 var secretPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`Signature=[0-9a-f]{16,}`),
-	regexp.MustCompile(`(?i)x-(auth|subject|security)-token["'=:\s]+[A-Za-z0-9+/_.-]{8,}`),
+	regexp.MustCompile(`(?i)x-(auth|subject|security|metadata)-token["'=:\s]+[A-Za-z0-9+/_.-]{8,}`),
+	// Temporary keys of the instance metadata service and of assume_role,
+	// and the metadata session token, as the emulator issues them.
+	regexp.MustCompile(`emu-tmp-(secret|token)-[0-9a-f]+`),
+	regexp.MustCompile(`emu-metadata-[0-9a-f]+`),
 }
 
 // With TF_LOG=TRACE, no secret reaches the provider's log, Terraform's log,
@@ -39,6 +43,9 @@ func TestSecrets_neverLogged(t *testing.T) {
 	t.Setenv("TF_ACC_LOG_PATH", cliLog)
 
 	env := newLiveTestEnv(t, emulator.Config{})
+	// No shared config file but the one a case names.
+	t.Setenv("HOME", dir)
+	profile := profileFile(t, filepath.Join(dir, "hcloud"), "ci", tempProfile("ci"))
 	var states []string
 	keepState := func(s *terraform.State) error {
 		states = append(states, s.String())
@@ -54,6 +61,11 @@ func TestSecrets_neverLogged(t *testing.T) {
 		"password": {"HW_USER_NAME": emulator.DefaultUser, "HW_USER_PASSWORD": emulator.DefaultPassword,
 			"HW_DOMAIN_NAME": emulator.DefaultDomain},
 		"token": {"HW_AUTH_TOKEN": emulator.DefaultToken},
+		// The profile holds the emulator's temporary keys (secretValues).
+		"profile":  {"HW_SHARED_CONFIG_FILE": profile},
+		"metadata": {"HW_METADATA_ENDPOINT": env.url},
+		"agency": {"HW_ACCESS_KEY": emulator.DefaultAccessKey, "HW_SECRET_KEY": emulator.DefaultSecretKey,
+			"HW_ASSUME_ROLE_AGENCY_NAME": emulator.DefaultAgencyName, "HW_ASSUME_ROLE_DOMAIN_NAME": emulator.DefaultDomain},
 	}
 	providerBlock := fmt.Sprintf(`
 provider "modelarts" {
@@ -63,7 +75,7 @@ provider "modelarts" {
   endpoints  = { modelarts = %q }
 }
 `, emulator.DefaultProjectName, emulator.DefaultProjectID, env.url, env.url)
-	for _, method := range []string{"aksk", "temporary_aksk", "password", "token"} {
+	for _, method := range []string{"aksk", "temporary_aksk", "password", "token", "profile", "metadata", "agency"} {
 		for k, v := range credentialEnv[method] {
 			t.Setenv(k, v)
 		}
@@ -99,7 +111,8 @@ provider "modelarts" {
 	// The logs must be real: the request log line with the redacted
 	// authorization proves the provider logged at all.
 	for _, want := range []string{"Access=" + emulator.DefaultAccessKey, "Access=" + emulator.DefaultTempAccessKey,
-		"Unable to Read Visualization Job"} {
+		"Unable to Read Visualization Job", "instance metadata request", "IAM assume_role request",
+		"temporary keys of agency " + emulator.DefaultAgencyName} {
 		if !strings.Contains(logs["log"], want) {
 			t.Fatalf("the log does not contain %q: is logging wired? (%d bytes)", want, len(logs["log"]))
 		}

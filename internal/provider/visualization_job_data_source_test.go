@@ -298,8 +298,8 @@ func TestVisualizationJobDataSource_missingCredentials(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf("provider \"modelarts\" {\n  region = \"eu-de\"\n  project_id = %q\n  endpoints = { modelarts = %q }\n}\n",
 				emulator.DefaultProjectID, env.url) + jobDataSourceConfig("8992"),
-			ExpectError: errRe(`Missing ModelArts Credentials.*access_key and secret_key ` +
-				`\(HW_ACCESS_KEY, HW_SECRET_KEY\)`),
+			ExpectError: errRe(`Missing ModelArts Credentials.*HW_ACCESS_KEY or OS_ACCESS_KEY and ` +
+				`HW_SECRET_KEY or OS_SECRET_KEY`),
 		}},
 	})
 }
