@@ -88,10 +88,10 @@ func TestIAM_tokenMapBounded(t *testing.T) {
 	defer h.emu.mu.Unlock()
 	h.emu.tokens = map[string]issuedToken{}
 	for i := range maxTokens {
-		h.emu.storeToken("live"+strings.Repeat("-", i%7)+string(rune(0x4e00+i)), issuedToken{expires: now.Add(time.Hour+time.Duration(i)*time.Second)}, now)
+		h.emu.storeToken("live"+strings.Repeat("-", i%7)+string(rune(0x4e00+i)), issuedToken{expires: now.Add(time.Hour + time.Duration(i)*time.Second)}, now)
 	}
 	h.emu.storeToken("first-to-expire", issuedToken{expires: now.Add(time.Minute)}, now)
-	h.emu.storeToken("newest", issuedToken{expires: now.Add(2*time.Hour)}, now)
+	h.emu.storeToken("newest", issuedToken{expires: now.Add(2 * time.Hour)}, now)
 	if len(h.emu.tokens) != maxTokens {
 		t.Fatalf("%d tokens, want the cap %d", len(h.emu.tokens), maxTokens)
 	}

@@ -80,6 +80,23 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 	}
 
 	switch {
+	case client.IsEndpointNotFound(err):
+		// Not ModelArts' answer: say where it came from, not "ModelArts answered".
+		return detail + fmt.Sprintf("The server at %s%s answered %s. That answer did not come from ModelArts "+
+			"(it carries no ModelArts error code), so it says nothing about the job, which may well exist: the "+
+			"endpoint (host or base path) is probably wrong, or a proxy answers in its place.\n\nCheck "+
+			"endpoints.modelarts (HW_MODELARTS_ENDPOINT), region and cloud: the endpoint is the service's root, "+
+			"such as https://modelarts.eu-de.otc.t-systems.com, without /v1 or a project ID.",
+			apiErr.Host, apiErr.Path, describeAPIError(apiErr))
+	case errors.Is(err, client.ErrListTooLarge):
+		return detail + fmt.Sprintf("%s.\n\nThe provider reads at most %d jobs (%d pages) in one list, far more "+
+			"than a project's quota allows, so such an answer is taken as a server fault rather than read to "+
+			"its end. Narrow the list with status or search_content, or check the endpoint.",
+			err, client.MaxListJobs, client.MaxListPages)
+	case errors.Is(err, client.ErrListInconsistent):
+		return detail + fmt.Sprintf("The pages ModelArts returned do not fit together: %s.\n\nThe server (or a "+
+			"proxy caching its answers) does not page the list as asked, so the provider stops instead of "+
+			"returning duplicates or an incomplete list. Run Terraform again; if it persists, check the endpoint.", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		detail += fmt.Sprintf("The operation did not finish within its timeout of %s. ", timeout)
 		if hasAPIErr {

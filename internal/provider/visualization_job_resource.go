@@ -308,7 +308,14 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 
 	ops := jobOps{client: r.client}
 	id := state.ID.ValueString()
+	// The description and the final read are one operation: paced.
+	p := newPacer()
 	if !plan.JobDesc.Equal(state.JobDesc) {
+		if err := p.wait(ctx); err != nil {
+			resp.Diagnostics.AddError("Unable to Update Visualization Job",
+				errorDetail(jobOp("change the description of", id), id, err, timeout))
+			return
+		}
 		if err := r.client.UpdateVisualizationJobDescription(ctx, id, plan.JobDesc.ValueString()); err != nil {
 			resp.Diagnostics.AddError("Unable to Update Visualization Job",
 				errorDetail(jobOp("change the description of", id), id, err, timeout))
@@ -318,11 +325,13 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 
 	var job *client.VisualizationJob
 	var err error
+	verb := "update"
 	running := state.isRunning()
 	switch {
 	case plan.Running.IsNull() || plan.Running.ValueBool() == running:
-		job, err = r.client.GetVisualizationJob(ctx, id)
+		job, err = ops.get(ctx, p, id)
 	case plan.Running.ValueBool() && statusIsFailure(state.Status.ValueInt64()):
+		verb = "restart"
 		// ModelArts refuses to restart a failed job: say what to do
 		// instead of sending a request that can only be refused.
 		err = &actionError{action: "restart", err: &refusedError{
@@ -330,16 +339,13 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 			err: fmt.Errorf("the provider did not send the restart, which ModelArts refuses for a failed job"),
 		}}
 	case plan.Running.ValueBool():
+		verb = "restart"
 		job, err = ops.restartJob(ctx, id, opOptions{Wait: true})
 	default:
+		verb = "stop"
 		job, err = ops.stopJob(ctx, id, opOptions{Wait: true})
 	}
 	if err != nil {
-		verb := "update"
-		var actErr *actionError
-		if errors.As(err, &actErr) {
-			verb = actErr.action
-		}
 		resp.Diagnostics.AddError("Unable to Update Visualization Job", errorDetail(jobOp(verb, id), id, err, timeout))
 		return
 	}
