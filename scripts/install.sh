@@ -38,4 +38,8 @@ for host in registry.terraform.io registry.opentofu.org; do
 	chmod 0755 "$dir/$exe"
 	echo "    $dir/$exe"
 done
-echo "install: use it with source = \"tf-modelarts/modelarts\" and version = \"$version\" (or \"~> ${version%.*}\")"
+case "$version" in
+*-*) hint="version = \"$version\" (a pre-release matches only an exact constraint)" ;;
+*) hint="version = \"~> ${version%.*}\"" ;;
+esac
+echo "install: use it with source = \"tf-modelarts/modelarts\" and $hint"

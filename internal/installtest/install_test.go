@@ -218,6 +218,57 @@ func TestMakeInstall_gettingStarted(t *testing.T) {
 				t.Errorf("%d jobs left after terraform destroy: %+v", len(jobs), jobs)
 			}
 		})
+		t.Run(c.name+"/readme", func(t *testing.T) {
+			testReadmeConfiguration(t, c.path, env, emu)
+		})
+	}
+}
+
+// readmeConfig returns the first hcl block of the README's "Use it in your
+// configuration" section: what a reader copies into a file.
+func readmeConfig(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Use it in your configuration\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Use it in your configuration" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	_, block, ok := strings.Cut(section, "```hcl\n")
+	if !ok {
+		t.Fatal("the README's \"Use it in your configuration\" section has no hcl block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	return block
+}
+
+// testReadmeConfiguration runs terraform init and plan on the README's
+// configuration, which reads job 8992 of examples/emulator/jobs.json.
+func testReadmeConfiguration(t *testing.T, tf string, env []string, emu *emulator.Emulator) {
+	jobs, err := emulator.LoadSeedFile(filepath.Join(repoRoot, "examples", "emulator", "jobs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Seed(jobs...); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, j := range jobs {
+			emu.DeleteJob(j.JobID)
+		}
+	})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(readmeConfig(t)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	run(t, ctx, dir, env, tf, "init", "-input=false", "-no-color")
+	out := run(t, ctx, dir, env, tf, "plan", "-input=false", "-no-color")
+	if !strings.Contains(out, "/modelarts2/tensorboard/") || !strings.Contains(out, "tensorboard_url") {
+		t.Errorf("the plan of the README's configuration does not show the TensorBoard URL of job 8992:\n%s", out)
 	}
 }
 
