@@ -44,9 +44,11 @@ type formatter struct {
 	min     time.Duration
 	slowest int
 
-	// output holds what each running top-level test (key package + " " +
-	// test) and each package (key package) printed, until it passes.
+	// output holds what each running test (key package + " " + test,
+	// subtests included) and each package (key package) printed, until it
+	// passes; order lists the keys as they appeared.
 	output   map[string]*strings.Builder
+	order    []string
 	finished []result
 	tests    map[string]int // pass, fail, skip counts
 	failed   []string
@@ -71,15 +73,36 @@ func (f *formatter) buffer(key, text string) {
 	if b == nil {
 		b = &strings.Builder{}
 		f.output[key] = b
+		f.order = append(f.order, key)
 	}
 	b.WriteString(text)
 }
 
+// flush prints and forgets the output of key and, in the order it came, of
+// every subtest of key that is still held (the passing ones are gone).
 func (f *formatter) flush(key string) {
-	if b := f.output[key]; b != nil {
-		fmt.Fprint(f.out, b.String())
+	kept := f.order[:0]
+	for _, k := range f.order {
+		b, held := f.output[k]
+		switch {
+		case !held:
+		case k == key || strings.HasPrefix(k, key+"/"):
+			fmt.Fprint(f.out, b.String())
+			delete(f.output, k)
+		default:
+			kept = append(kept, k)
+		}
 	}
-	delete(f.output, key)
+	f.order = kept
+}
+
+// forget drops the output of key and of its subtests.
+func (f *formatter) forget(key string) {
+	for k := range f.output {
+		if k == key || strings.HasPrefix(k, key+"/") {
+			delete(f.output, k)
+		}
+	}
 }
 
 func (f *formatter) handle(e event) {
@@ -94,10 +117,12 @@ func (f *formatter) handle(e event) {
 	case e.Test == "":
 		f.finishPackage(e, elapsed)
 	case e.Action == "output":
-		f.buffer(e.Package+" "+topLevel(e.Test), e.Output)
+		f.buffer(e.Package+" "+e.Test, e.Output)
+	case (e.Action == "pass" || e.Action == "skip") && e.Test != topLevel(e.Test):
+		f.forget(e.Package + " " + e.Test)
 	case e.Action == "pass" || e.Action == "fail" || e.Action == "skip":
 		if e.Test != topLevel(e.Test) {
-			return
+			return // a failed subtest: its output waits for its top-level test
 		}
 		f.finishTest(e, elapsed)
 	}
@@ -113,10 +138,10 @@ func (f *formatter) finishTest(e event, elapsed time.Duration) {
 		f.flush(key)
 		fmt.Fprintf(f.out, "FAIL  %7s  %s\n", elapsed, key)
 	case elapsed >= f.min:
-		delete(f.output, key)
+		f.forget(key)
 		fmt.Fprintf(f.out, "%-4s  %7s  %s\n", map[string]string{"pass": "ok", "skip": "skip"}[e.Action], elapsed, key)
 	default:
-		delete(f.output, key)
+		f.forget(key)
 	}
 }
 
@@ -132,11 +157,12 @@ func (f *formatter) finishPackage(e event, elapsed time.Duration) {
 	case "fail":
 		f.packages++
 		f.failed = append(f.failed, e.Package)
-		// Output outside any test: a panic, a TestMain failure, a timeout.
+		// Output outside any test (a panic, a TestMain failure, a timeout),
+		// then that of tests that never finished, e.g. the one that timed out.
 		f.flush(e.Package)
-		for key := range f.output {
+		for _, key := range slices.Clone(f.order) {
 			if strings.HasPrefix(key, e.Package+" ") {
-				f.flush(key) // a test that never finished, e.g. the one that timed out
+				f.flush(key)
 			}
 		}
 		fmt.Fprintf(f.out, "FAIL  %7s  %s\n", elapsed, e.Package)

@@ -18,6 +18,9 @@ const stream = `{"Action":"start","Package":"example/a"}
 {"Action":"pass","Package":"example/a","Elapsed":12.5}
 not json: copied through
 {"Action":"run","Package":"example/b","Test":"TestBroken"}
+{"Action":"run","Package":"example/b","Test":"TestBroken/fine"}
+{"Action":"output","Package":"example/b","Test":"TestBroken/fine","Output":"passing-subtest-noise\n"}
+{"Action":"pass","Package":"example/b","Test":"TestBroken/fine","Elapsed":1}
 {"Action":"run","Package":"example/b","Test":"TestBroken/case"}
 {"Action":"output","Package":"example/b","Test":"TestBroken/case","Output":"    broken_test.go:9: want 1, got 2\n"}
 {"Action":"fail","Package":"example/b","Test":"TestBroken/case","Elapsed":2}
@@ -51,7 +54,7 @@ func TestRun_progressFailuresAndSlowest(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
-	for _, noise := range []string{"TestFast", "slow-test-noise"} {
+	for _, noise := range []string{"TestFast", "slow-test-noise", "passing-subtest-noise"} {
 		if strings.Contains(got, noise) {
 			t.Errorf("output shows %q, which belongs to a passing or fast test:\n%s", noise, got)
 		}
