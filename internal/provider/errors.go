@@ -114,26 +114,36 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 			"settings (ca_file).", err, mayHaveTakenEffect(err))
 	}
 
-	detail += "ModelArts answered " + describeAPIError(apiErr) + "." + mayHaveTakenEffect(err) + "\n\n"
+	detail += "ModelArts answered " + describeAPIError(apiErr) + "." + mayHaveTakenEffect(err)
+	if advice := apiErrorAdvice(apiErr, id, err); advice != "" {
+		detail += "\n\n" + advice
+	}
+	return detail
+}
+
+// apiErrorAdvice says what the user can do about an API error, or "" when
+// there is nothing general to say (a caller may add its own advice, as a
+// paragraph of its own).
+func apiErrorAdvice(apiErr *client.APIError, id string, err error) string {
 	switch {
 	case client.IsNotFound(err) && id != "":
-		detail += fmt.Sprintf("Check that visualization job %s exists in the configured project (the "+
+		return fmt.Sprintf("Check that visualization job %s exists in the configured project (the "+
 			"modelarts_visualization_jobs data source lists them). A data source can test whether a job exists "+
 			"without failing: set fail_on_error = false and read is_success.", id)
 	case authErrorCodes[apiErr.Code] || apiErr.StatusCode == http.StatusUnauthorized:
-		detail += "The credentials were rejected. Check access_key and secret_key (and that the security_token " +
+		return "The credentials were rejected. Check access_key and secret_key (and that the security_token " +
 			"of temporary keys has not expired), the token, or user_name, password and domain_name; AK/SK " +
 			"signatures are also refused when this machine's clock is more than 15 minutes off."
 	case apiErr.StatusCode == http.StatusForbidden:
-		detail += "The credentials are valid but not allowed to do this. Grant the IAM user ModelArts " +
+		return "The credentials are valid but not allowed to do this. Grant the IAM user ModelArts " +
 			"permissions in this project, or check the IAM policies that deny it."
 	case apiErr.Code == "ModelArts.0204" || apiErr.Code == "ModelArts.0210":
-		detail += "The project ID does not belong to the credentials. Check project_id and the region."
+		return "The project ID does not belong to the credentials. Check project_id and the region."
 	case apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500:
-		detail += "ModelArts was throttling or unavailable and the retries ran out. Try again later, or raise " +
+		return "ModelArts was throttling or unavailable and the retries ran out. Try again later, or raise " +
 			"max_retries in the provider block or the timeout in the timeouts block."
 	}
-	return detail
+	return ""
 }
 
 // mayHaveTakenEffect warns, for a stop or restart whose answer was lost or
@@ -151,14 +161,15 @@ func mayHaveTakenEffect(err error) string {
 }
 
 // describeAPIError renders the parts of an API error a user needs, without
-// repeating a message that is already empty.
+// repeating a message that is already empty. The message's own final period
+// is left out: the request ID follows it, and the caller ends the sentence.
 func describeAPIError(e *client.APIError) string {
 	s := fmt.Sprintf("HTTP %d", e.StatusCode)
 	if e.Code != "" {
 		s += " with error code " + e.Code
 	}
-	if e.Message != "" {
-		s += ": " + e.Message
+	if msg := strings.TrimRight(strings.TrimSpace(e.Message), "."); msg != "" {
+		s += ": " + msg
 	}
 	if e.RequestID != "" {
 		s += " (request ID " + e.RequestID + ")"

@@ -49,10 +49,17 @@ const (
 type exampleTest struct {
 	run       func(t *testing.T, path string)
 	coveredBy string
+	// parallel runs the test beside the other parallel ones. Only a test
+	// that sets no environment variable may say so (t.Setenv panics in a
+	// parallel test): its provider block names its own emulator, as
+	// testEnv.providerBlock writes it. The others run one after the other,
+	// before the parallel ones.
+	parallel bool
 }
 
 // exampleTests maps each file under examples/ (relative, slash-separated) to
-// its test. TestExamples fails for a file that is missing here.
+// its test. TestExamples fails for a file that is missing here. Examples
+// added in another file register themselves from an init function.
 var exampleTests = map[string]exampleTest{
 	"provider/provider.tf": {run: providerExample("aksk", map[string]string{
 		"access_key": emulator.DefaultAccessKey, "secret_key": emulator.DefaultSecretKey,
@@ -70,11 +77,11 @@ var exampleTests = map[string]exampleTest{
 	"provider/emulator.tf":                                         {run: testEmulatorExample},
 	"provider/environment.tf":                                      {run: testEnvironmentExample},
 	"provider/environment.sh":                                      {coveredBy: "provider/environment.tf"},
-	"data-sources/modelarts_visualization_job/data-source.tf":      {run: testJobDataSourceExample},
-	"data-sources/modelarts_visualization_jobs/data-source.tf":     {run: testJobsDataSourceExample},
-	"resources/modelarts_visualization_job/resource.tf":            {run: testJobResourceExample},
+	"data-sources/modelarts_visualization_job/data-source.tf":      {run: testJobDataSourceExample, parallel: true},
+	"data-sources/modelarts_visualization_jobs/data-source.tf":     {run: testJobsDataSourceExample, parallel: true},
+	"resources/modelarts_visualization_job/resource.tf":            {run: testJobResourceExample, parallel: true},
 	"resources/modelarts_visualization_job/import.sh":              {coveredBy: "resources/modelarts_visualization_job/resource.tf"},
-	"resources/modelarts_visualization_job/import-by-string-id.tf": {run: testImportByStringIDExample},
+	"resources/modelarts_visualization_job/import-by-string-id.tf": {run: testImportByStringIDExample, parallel: true},
 	"demo/main.tf":       {run: testDemoExample},
 	"emulator/jobs.json": {coveredBy: "every example test, as the emulator's seed"},
 }
@@ -82,6 +89,7 @@ var exampleTests = map[string]exampleTest{
 // TestExamples runs every example and fails for any file under examples/
 // that no test runs.
 func TestExamples(t *testing.T) {
+	skipIfShort(t)
 	// The examples use the provider's real source address; reattach the
 	// in-process provider under it.
 	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", "tf-modelarts")
@@ -133,8 +141,12 @@ func TestExamples(t *testing.T) {
 	}
 	slices.Sort(names)
 	for _, rel := range names {
+		et := exampleTests[rel]
 		t.Run(rel, func(t *testing.T) {
-			exampleTests[rel].run(t, filepath.Join(examplesDir, filepath.FromSlash(rel)))
+			if et.parallel {
+				t.Parallel()
+			}
+			et.run(t, filepath.Join(examplesDir, filepath.FromSlash(rel)))
 		})
 	}
 }
@@ -334,8 +346,8 @@ func testEnvironmentExample(t *testing.T, path string) {
 var exportLine = regexp.MustCompile(`^export ([A-Z_]+)="([^"$` + "`" + `\\]*)"$`)
 
 // parseExports reads the export lines of a shell example. Anything but
-// comments, exports and terraform commands is an error, so the example stays
-// plain enough to parse.
+// comments, exports, terraform commands and make install is an error, so the
+// example stays plain enough to parse.
 func parseExports(t *testing.T, path string) map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -348,7 +360,7 @@ func parseExports(t *testing.T, path string) map[string]string {
 	for n := 1; scanner.Scan(); n++ {
 		line := strings.TrimSpace(scanner.Text())
 		switch {
-		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "terraform "):
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "terraform ") || line == "make install":
 		case exportLine.MatchString(line):
 			m := exportLine.FindStringSubmatch(line)
 			if !slices.Contains(AllEnvVars, m[1]) {
@@ -389,6 +401,7 @@ func testJobDataSourceExample(t *testing.T, path string) {
 		return statecheck.ExpectKnownOutputValue(name, v)
 	}
 	t.Run("running", func(t *testing.T) {
+		t.Parallel()
 		env, _ := newExampleEnv(t, emulator.Config{}, false)
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6Factories,
@@ -408,6 +421,7 @@ func testJobDataSourceExample(t *testing.T, path string) {
 	})
 	// The check block must be able to fail: with job 8992 stopped, it does.
 	t.Run("stopped", func(t *testing.T) {
+		t.Parallel()
 		env, _ := newExampleEnv(t, emulator.Config{}, false)
 		stopSeededJob(t, env, 8992)
 		resource.UnitTest(t, resource.TestCase{

@@ -20,8 +20,14 @@ var (
 	_ datasource.DataSourceWithConfigure = &visualizationJobsDataSource{}
 )
 
-// Sort keys the list API accepts (query parameter sortBy).
+// Sort keys the list API accepts (query parameter sortBy), and the sort the
+// API applies when none is given.
 var listSortKeys = []string{"job_id", "job_name", "job_desc", "create_time", "status"}
+
+const (
+	defaultSortBy = "job_id"
+	defaultOrder  = "asc"
+)
 
 // NewVisualizationJobsDataSource is the constructor of modelarts_visualization_jobs.
 func NewVisualizationJobsDataSource() datasource.DataSource {
@@ -43,11 +49,13 @@ func (d *visualizationJobsDataSource) Schema(ctx context.Context, _ datasource.S
 			"not an error.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "Identifier of this listing, made of the filters.",
+				Computed: true,
+				MarkdownDescription: "Identifier of this listing, made of the filters and the sort, with the defaults " +
+					"filled in, for example `status=8,search=\"resnet\",sort_by=job_id,order=asc`.",
 			},
 			"status": schema.Int64Attribute{
 				Optional:            true,
+				Validators:          []validator.Int64{knownStatusCode{}},
 				MarkdownDescription: "Only jobs with this status code, for example `8` for running jobs. Codes: " + statusTableMarkdown() + ".",
 			},
 			"search_content": schema.StringAttribute{
@@ -58,12 +66,12 @@ func (d *visualizationJobsDataSource) Schema(ctx context.Context, _ datasource.S
 			"sort_by": schema.StringAttribute{
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOf(listSortKeys...)},
-				MarkdownDescription: "Sort key: one of `" + strings.Join(listSortKeys, "`, `") + "`. Defaults to `job_id`.",
+				MarkdownDescription: "Sort key: one of `" + strings.Join(listSortKeys, "`, `") + "`. Defaults to `" + defaultSortBy + "`.",
 			},
 			"order": schema.StringAttribute{
 				Optional:            true,
 				Validators:          []validator.String{stringvalidator.OneOf("asc", "desc")},
-				MarkdownDescription: "Sort order, `asc` or `desc`. Defaults to `asc`.",
+				MarkdownDescription: "Sort order, `asc` or `desc`. Defaults to `" + defaultOrder + "`.",
 			},
 			"jobs": schema.ListNestedAttribute{
 				Computed:            true,
@@ -159,10 +167,53 @@ func (m *visualizationJobsDataSourceModel) setPage(p *client.ListPage) {
 	m.JobTotalCount = types.Int64Value(p.JobTotalCount)
 	m.JobCountLimit = types.Int64Value(p.JobCountLimit)
 	m.Quotas = types.Int64Value(p.Quotas)
+	m.ID = types.StringValue(m.listingID())
+}
+
+// listingID names the listing by its filters and its sort, the API's
+// defaults filled in, so that the id says what was asked for.
+func (m *visualizationJobsDataSourceModel) listingID() string {
 	status := "any"
 	if !m.Status.IsNull() {
 		status = fmt.Sprint(m.Status.ValueInt64())
 	}
-	m.ID = types.StringValue(fmt.Sprintf("status=%s,search=%s,sort_by=%s,order=%s",
-		status, m.SearchContent.ValueString(), m.SortBy.ValueString(), m.Order.ValueString()))
+	sortBy, order := m.SortBy.ValueString(), m.Order.ValueString()
+	if sortBy == "" {
+		sortBy = defaultSortBy
+	}
+	if order == "" {
+		order = defaultOrder
+	}
+	return fmt.Sprintf("status=%s,search=%q,sort_by=%s,order=%s", status, m.SearchContent.ValueString(), sortBy, order)
+}
+
+// knownStatusCode checks at validate time that status is a code of the
+// status table, so a typo lists nothing instead of failing at plan.
+type knownStatusCode struct{}
+
+var _ validator.Int64 = knownStatusCode{}
+
+func (knownStatusCode) Description(context.Context) string {
+	return "must be a job status code from 0 to 22"
+}
+
+func (v knownStatusCode) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (knownStatusCode) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	code := req.ConfigValue.ValueInt64()
+	if _, ok := statusNames[code]; ok {
+		return
+	}
+	codes := make([]string, 0, len(statusNames))
+	for c := int64(0); c < int64(len(statusNames)); c++ {
+		codes = append(codes, fmt.Sprintf("%d %s", c, statusNames[c]))
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Unknown Job Status Code",
+		fmt.Sprintf("%s must be a ModelArts job status code, but it is %d. For example status = 8 lists the running "+
+			"jobs. The codes: %s.", req.Path, code, strings.Join(codes, ", ")))
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -33,6 +34,7 @@ func jobIDs(ids ...int64) knownvalue.Check {
 }
 
 func TestVisualizationJobsDataSource_filters(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{Quota: 7, MaxJobs: 100})
 	for name, tc := range map[string]struct {
@@ -67,6 +69,7 @@ func TestVisualizationJobsDataSource_filters(t *testing.T) {
 
 // Every field of a listed job is mapped like the singular data source's.
 func TestVisualizationJobsDataSource_fields(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	live, _ := env.emu.Job(seedRunning.JobID)
@@ -89,7 +92,7 @@ func TestVisualizationJobsDataSource_fields(t *testing.T) {
 					"resource_id":        knownvalue.StringExact(live.ResourceID),
 					"remaining_duration": knownvalue.Null(),
 				})})),
-				listAttr("id", knownvalue.StringExact("status=8,search=,sort_by=,order=")),
+				listAttr("id", knownvalue.StringExact(`status=8,search="",sort_by=job_id,order=asc`)),
 			},
 		}},
 	})
@@ -97,6 +100,7 @@ func TestVisualizationJobsDataSource_fields(t *testing.T) {
 
 // 2,500 jobs come back complete, in pages of 1,000: three requests per read.
 func TestVisualizationJobsDataSource_allPages(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{MaxJobs: 5000})
 	jobs := make([]emulator.Job, 0, 2498)
@@ -131,16 +135,27 @@ func TestVisualizationJobsDataSource_allPages(t *testing.T) {
 }
 
 func TestVisualizationJobsDataSource_invalidFilters(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
+	t.Cleanup(func() {
+		if n := env.emu.RequestCount(""); n != 0 {
+			t.Errorf("the emulator received %d requests, want none", n)
+		}
+	})
 	for name, tc := range map[string]struct {
 		arg, want string
 	}{
 		"search too long": {`search_content = "` + strings.Repeat("a", 65) + `"`, `search_content.*length must be between 1 and 64`},
 		"sort key":        {`sort_by = "duration"`, `sort_by.*value must be one of`},
 		"order":           {`order = "up"`, `order.*value must be one of`},
+		"status": {`status = 23`, `Unknown Job Status Code.*status must be a ModelArts job status code, but it is 23\. ` +
+			`For example status = 8 lists the running jobs\. The codes: 0 JOBSTAT_UNKNOWN, 1 JOBSTAT_INIT,.* 8 ` +
+			`JOBSTAT_RUNNING,.* 22 MOUNT_FAILED\.`},
+		"negative status": {`status = -1`, `Unknown Job Status Code.*but it is -1\.`},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6Factories,
 				Steps: []resource.TestStep{{
@@ -151,12 +166,10 @@ func TestVisualizationJobsDataSource_invalidFilters(t *testing.T) {
 			})
 		})
 	}
-	if n := env.emu.RequestCount(""); n != 0 {
-		t.Errorf("the emulator received %d requests, want none", n)
-	}
 }
 
 func TestVisualizationJobsDataSource_error(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultStatus, Op: "list", Status: 403, Code: "ModelArts.0112"})
@@ -168,4 +181,22 @@ func TestVisualizationJobsDataSource_error(t *testing.T) {
 				`project.*HTTP 403 with error code ModelArts\.0112.*not allowed`),
 		}},
 	})
+}
+
+// The id names every filter and the sort actually applied: the API's
+// defaults when none is configured.
+func TestVisualizationJobsDataSource_listingID(t *testing.T) {
+	for want, m := range map[string]visualizationJobsDataSourceModel{
+		`status=any,search="",sort_by=job_id,order=asc`: {
+			Status: types.Int64Null(), SearchContent: types.StringNull(), SortBy: types.StringNull(), Order: types.StringNull(),
+		},
+		`status=8,search="a,b",sort_by=create_time,order=desc`: {
+			Status: types.Int64Value(8), SearchContent: types.StringValue("a,b"),
+			SortBy: types.StringValue("create_time"), Order: types.StringValue("desc"),
+		},
+	} {
+		if got := m.listingID(); got != want {
+			t.Errorf("listingID() = %q, want %q", got, want)
+		}
+	}
 }
