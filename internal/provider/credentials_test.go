@@ -378,6 +378,7 @@ func TestCredentials_errors(t *testing.T) {
 // Metadata keys and agency keys that last 1.5 s are renewed while a plan
 // reads 16 data sources one after the other, each read taking 150 ms.
 func TestCredentials_renewalMidPlan(t *testing.T) {
+	skipIfShort(t)
 	chain := func() string {
 		var b strings.Builder
 		for i := 0; i < 16; i++ {

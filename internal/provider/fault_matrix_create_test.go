@@ -60,6 +60,7 @@ func (h *slowAnswerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // have made the job. The provider must not forget it: the next apply must
 // find exactly one job of that name, not a second one beside an orphan.
 func TestFaultMatrix_createAnswerPastTimeoutLeavesNoOrphan(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	emu := emulator.New(emulator.Config{StartDelay: 100 * time.Millisecond, StopDelay: 100 * time.Millisecond})
 	h := &slowAnswerHandler{emu: emu}

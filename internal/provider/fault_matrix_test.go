@@ -462,6 +462,7 @@ func applicableCells() int {
 }
 
 func TestFaultMatrix(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	results := map[string]map[string]*cellResult{}
 	var resultsMu sync.Mutex

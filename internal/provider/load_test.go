@@ -39,6 +39,7 @@ const (
 // of a run would make the test fail once in a thousand runs; nine times in a
 // row (10^-9) cannot.
 func TestLoad_fiveHundredDataSourcesWithFaults(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{Seed: loadSeed})
 	jobs := make([]emulator.Job, loadJobs)

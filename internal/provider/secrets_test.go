@@ -35,6 +35,7 @@ var secretPatterns = []*regexp.Regexp{
 // the diagnostics or the state, for any authentication method, on success
 // and on failure.
 func TestSecrets_neverLogged(t *testing.T) {
+	skipIfShort(t)
 	dir := t.TempDir()
 	cliLog := filepath.Join(dir, "terraform.log")
 	t.Setenv("TF_LOG", "TRACE")

@@ -28,6 +28,7 @@ func newTLSTestEnv(t *testing.T) (env *testEnv, caFile string) {
 // Certificate verification is on by default: a server with a certificate
 // nobody vouched for is refused, with advice on ca_file.
 func TestTLS_verifiedByDefault(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env, _ := newTLSTestEnv(t)
 	resource.UnitTest(t, resource.TestCase{
@@ -44,6 +45,7 @@ func TestTLS_verifiedByDefault(t *testing.T) {
 }
 
 func TestTLS_caFile(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env, caFile := newTLSTestEnv(t)
 	resource.UnitTest(t, resource.TestCase{
@@ -58,6 +60,7 @@ func TestTLS_caFile(t *testing.T) {
 }
 
 func TestTLS_caFileMissing(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env, _ := newTLSTestEnv(t)
 	resource.UnitTest(t, resource.TestCase{
@@ -71,6 +74,7 @@ func TestTLS_caFileMissing(t *testing.T) {
 
 // insecure = true connects without verification and warns about it.
 func TestTLS_insecureWarns(t *testing.T) {
+	skipIfShort(t)
 	env, _ := newTLSTestEnv(t)
 	logFile := filepath.Join(t.TempDir(), "terraform.log")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)

@@ -26,6 +26,7 @@ var seedBystander = emulator.Job{JobID: 777, JobName: "bystander", Status: 8, Tr
 // fails, the state keeps 8992, and the destroy that follows deletes 8992,
 // never 777.
 func TestVisualizationJobResource_answerAboutAnotherJob(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	for name, kind := range map[string]emulator.FaultKind{
 		"wrong_job_id":  emulator.FaultWrongJobID,
@@ -79,6 +80,7 @@ func manyJobs(n int) []emulator.Job {
 // holds, gets an error instead of duplicates or an endless read. (The honest
 // server's 2,500 jobs are read by TestVisualizationJobsDataSource_allPages.)
 func TestVisualizationJobsDataSource_pagesCheckedAgainstTheQuestion(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	cfg := `
 data "modelarts_visualization_jobs" "all" {}
@@ -130,6 +132,7 @@ output "distinct" {
 // the state keeps the configured values (it is the same job), the apply
 // reports no inconsistent result, and the next plan is empty.
 func TestVisualizationJobResource_normalisedValuesKeepConfiguration(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultNormalize})

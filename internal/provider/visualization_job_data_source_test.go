@@ -58,6 +58,7 @@ func (e *testEnv) expectJob(t *testing.T, job emulator.Job) []statecheck.StateCh
 }
 
 func TestVisualizationJobDataSource_authMethods(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	for _, method := range []string{"aksk", "temporary_aksk", "password", "token"} {
 		t.Run(method, func(t *testing.T) {
@@ -94,6 +95,7 @@ func TestVisualizationJobDataSource_authMethods(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_docsSample(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
@@ -106,6 +108,7 @@ func TestVisualizationJobDataSource_docsSample(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_numbersAsStrings(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{NumbersAsStrings: true})
 	resource.UnitTest(t, resource.TestCase{
@@ -118,6 +121,7 @@ func TestVisualizationJobDataSource_numbersAsStrings(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_notFound(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
@@ -131,6 +135,7 @@ func TestVisualizationJobDataSource_notFound(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_notFoundAsData(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	attr := func(name string, v knownvalue.Check) statecheck.StateCheck {
@@ -157,6 +162,7 @@ func TestVisualizationJobDataSource_notFoundAsData(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_successFalseOn200(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultNotSuccess, Op: "get", Status: 200})
@@ -171,6 +177,7 @@ func TestVisualizationJobDataSource_successFalseOn200(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_successFalseAsData(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultNotSuccess, Op: "get", Status: 200})
@@ -190,6 +197,7 @@ func TestVisualizationJobDataSource_successFalseAsData(t *testing.T) {
 // Throttling and unavailability are retried and the read succeeds; the
 // emulator's request log proves the retries happened.
 func TestVisualizationJobDataSource_retriesTransientErrors(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	for name, fault := range map[string]emulator.Fault{
 		"429_retry_after": {Kind: emulator.FaultStatus, Op: "get", Status: 429, RetryAfter: "1", Times: 1},
@@ -221,6 +229,7 @@ func TestVisualizationJobDataSource_retriesTransientErrors(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_malformedBody(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultNonJSON, Op: "get", Status: 200})
@@ -236,6 +245,7 @@ func TestVisualizationJobDataSource_malformedBody(t *testing.T) {
 // An invalid ID fails at plan with an error naming the attribute and value,
 // and no request reaches ModelArts.
 func TestVisualizationJobDataSource_invalidID(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	for _, id := range []string{"", "abc", "-1", "0", "007", "99999999999999999999"} {
 		t.Run(fmt.Sprintf("%q", id), func(t *testing.T) {
@@ -259,6 +269,7 @@ func TestVisualizationJobDataSource_invalidID(t *testing.T) {
 
 // A configuration with an empty provider block works from the environment alone.
 func TestVisualizationJobDataSource_environmentOnly(t *testing.T) {
+	skipIfShort(t)
 	env := newTestEnv(t, emulator.Config{})
 	t.Setenv("HW_REGION_NAME", emulator.DefaultProjectName)
 	t.Setenv("OS_PROJECT_ID", emulator.DefaultProjectID)
@@ -277,6 +288,7 @@ func TestVisualizationJobDataSource_environmentOnly(t *testing.T) {
 // The read timeout bounds the retries: with ModelArts answering 503 forever,
 // the read fails once the timeout has passed, saying so.
 func TestVisualizationJobDataSource_readTimeout(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultStatus, Op: "get", Status: 503, RetryAfter: "1"})
@@ -291,6 +303,7 @@ func TestVisualizationJobDataSource_readTimeout(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_missingCredentials(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
@@ -305,6 +318,7 @@ func TestVisualizationJobDataSource_missingCredentials(t *testing.T) {
 }
 
 func TestVisualizationJobDataSource_wrongSecretKey(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newTestEnv(t, emulator.Config{})
 	cfg := fmt.Sprintf(`

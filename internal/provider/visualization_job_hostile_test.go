@@ -42,6 +42,7 @@ var notFromModelArts = map[string]emulator.Fault{
 // state on refresh nor counts as a deleted job on destroy: both fail, name
 // the URL and point at the endpoint, and the job and the state stay.
 func TestVisualizationJobResource_notFoundFromGatewayKeepsJob(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	for name, fault := range notFromModelArts {
 		t.Run(name, func(t *testing.T) {
@@ -89,6 +90,7 @@ func TestVisualizationJobResource_notFoundFromGatewayKeepsJob(t *testing.T) {
 // Destroy with only DELETE answered by a gateway 404 (a base path the
 // gateway routes for GET but not DELETE) fails instead of reporting success.
 func TestVisualizationJobResource_destroyGatewayNotFoundFails(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{})
 	cfg := env.providerBlock("aksk") + importSeeded()
@@ -122,6 +124,7 @@ func TestVisualizationJobResource_destroyGatewayNotFoundFails(t *testing.T) {
 // With fail_on_error = false, only ModelArts' own "does not exist" is data;
 // a gateway 404 fails the read.
 func TestVisualizationJobDataSource_gatewayNotFoundIsAnError(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{})
 	cfg := env.providerBlock("aksk") + `
@@ -154,6 +157,7 @@ data "modelarts_visualization_job" "gone" {
 // of the same name: the provider adopts the job that matches everything it
 // sent, not the other one; when two match, it adopts none and lists both.
 func TestVisualizationJobResource_lostCreateAmongSameNamedJobs(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	for name, tc := range map[string]struct {
 		otherTrainURL string
@@ -212,6 +216,7 @@ func TestVisualizationJobResource_lostCreateAmongSameNamedJobs(t *testing.T) {
 // ModelArts refuses every DELETE with ModelArts.0105 although the job is not
 // being stopped: destroy ends with an error after a few paced attempts.
 func TestVisualizationJobResource_deleteRefusedEndsPaced(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{})
 	cfg := env.providerBlock("aksk") + importSeeded()
@@ -250,6 +255,7 @@ func TestVisualizationJobResource_deleteRefusedEndsPaced(t *testing.T) {
 // The first reads after a create say "does not exist", as an eventually
 // consistent service may: the create waits for the job instead of failing.
 func TestVisualizationJobResource_notFoundRightAfterCreate(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultStatus, Op: "get", Status: 404, Code: "ModelArts.0015", Times: 3})
@@ -269,6 +275,7 @@ func TestVisualizationJobResource_notFoundRightAfterCreate(t *testing.T) {
 // (auto_stop_hours, flavor_code) adopts the values instead of replacing the
 // job; changing them afterwards replaces it, as documented.
 func TestVisualizationJobResource_importAdoptsUnreadableArguments(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{})
 	withArgs := func(hours int) string {
@@ -312,6 +319,7 @@ func TestVisualizationJobResource_importAdoptsUnreadableArguments(t *testing.T) 
 // as drift; a job stopped outside Terraform does, and with running = true the
 // plan restarts it.
 func TestVisualizationJobResource_driftOnlyWhenTheJobChanged(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{})
 	unmanaged := env.providerBlock("aksk") + importSeeded()
@@ -379,6 +387,7 @@ var seedFailed = emulator.Job{
 // to replace it, the apply fails with the same advice and sends no restart;
 // recreate_on_failure = true plans the replacement itself.
 func TestVisualizationJobResource_failedJobSettles(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{}, seedFailed)
 	rec := &diagRecorder{}
@@ -421,6 +430,7 @@ func TestVisualizationJobResource_failedJobSettles(t *testing.T) {
 // Strings with terminal escapes or bidi overrides are kept in the state but
 // draw one warning per job.
 func TestVisualizationJobDataSource_controlCharactersWarn(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newHostileEnv(t, emulator.Config{}, emulator.Job{
 		JobID: 6001, JobName: "tb-escape", JobDesc: "run \x1b]0;pwned\x07 \u202eevil", Status: 8, TrainURL: "/bkt/e/",

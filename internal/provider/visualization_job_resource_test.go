@@ -53,6 +53,7 @@ func (e *testEnv) checkOnlySeedsLeft(*terraform.State) error {
 }
 
 func TestVisualizationJobResource_lifecycle(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	base := []string{`job_name = "tb-lifecycle"`, `train_url = "/bucket/run-1/"`}
@@ -131,6 +132,7 @@ func TestVisualizationJobResource_lifecycle(t *testing.T) {
 
 // A renamed job is a new job: the old one must be gone after the replace.
 func TestVisualizationJobResource_replaceDeletesOld(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
@@ -157,6 +159,7 @@ func TestVisualizationJobResource_replaceDeletesOld(t *testing.T) {
 }
 
 func TestVisualizationJobResource_importByID(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
@@ -184,6 +187,7 @@ import {
 }
 
 func TestVisualizationJobResource_importInvalidID(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
@@ -203,6 +207,7 @@ func TestVisualizationJobResource_importInvalidID(t *testing.T) {
 // A job deleted outside Terraform is dropped from the state with a warning
 // and created again by the next apply.
 func TestVisualizationJobResource_deletedOutsideTerraform(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	cfg := env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-drift"`, `train_url = "/bkt/"`)
@@ -248,6 +253,7 @@ func TestVisualizationJobResource_deletedOutsideTerraform(t *testing.T) {
 }
 
 func TestVisualizationJobResource_createFails(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	env.emu.SetNextCreateFailure(3)
@@ -263,6 +269,7 @@ func TestVisualizationJobResource_createFails(t *testing.T) {
 }
 
 func TestVisualizationJobResource_quotaExceeded(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{Quota: 1}) // seed job 8992 already runs
 	resource.UnitTest(t, resource.TestCase{
@@ -277,6 +284,7 @@ func TestVisualizationJobResource_quotaExceeded(t *testing.T) {
 }
 
 func TestVisualizationJobResource_invalidArguments(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	for name, tc := range map[string]struct {
@@ -310,6 +318,7 @@ func TestVisualizationJobResource_invalidArguments(t *testing.T) {
 // The answer to a create is lost after ModelArts made the job: the provider
 // finds the job by name instead of making a second one.
 func TestVisualizationJobResource_lostCreateResponse(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
 	env.emu.AddFault(emulator.Fault{Kind: emulator.FaultResetAfter, Op: "create", Times: 1})
@@ -338,6 +347,7 @@ func TestVisualizationJobResource_lostCreateResponse(t *testing.T) {
 
 // Auto-stop and flavor are sent with the create request.
 func TestVisualizationJobResource_scheduleAndFlavor(t *testing.T) {
+	skipIfShort(t)
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{HourScale: time.Hour})
 	resource.UnitTest(t, resource.TestCase{
@@ -367,6 +377,7 @@ func TestVisualizationJobResource_scheduleAndFlavor(t *testing.T) {
 // 100 jobs in one apply at -parallelism=10: every create is waited for and
 // none is made twice.
 func TestVisualizationJobResource_hundredInOneApply(t *testing.T) {
+	skipIfShort(t)
 	env := newLiveTestEnv(t, emulator.Config{Quota: 200, StartDelay: 50 * time.Millisecond})
 	t.Setenv("TF_CLI_ARGS_apply", "-parallelism=10")
 	t.Setenv("TF_CLI_ARGS_destroy", "-parallelism=10")
