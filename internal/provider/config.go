@@ -42,6 +42,7 @@ var (
 	envInsecure         = []string{"HW_INSECURE", "OS_INSECURE"}
 	envCAFile           = []string{"HW_CACERT", "OS_CACERT"}
 	envMaxRetries       = []string{"HW_MAX_RETRIES"}
+	envRequestTimeout   = []string{"HW_REQUEST_TIMEOUT"}
 	envSharedConfigFile = []string{"HW_SHARED_CONFIG_FILE"}
 	envProfile          = []string{"HW_PROFILE"}
 	envMetadataEndpoint = []string{"HW_METADATA_ENDPOINT"}
@@ -60,7 +61,7 @@ var AllEnvVars = func() []string {
 	var all []string
 	for _, group := range [][]string{envRegion, envProjectID, envProjectName, envAccessKey, envSecretKey,
 		envSecurityToken, envToken, envUserName, envPassword, envDomainName, envCloud, envAuthURL, envInsecure,
-		envCAFile, envMaxRetries, envSharedConfigFile, envProfile, envMetadataEndpoint, envAgencyName,
+		envCAFile, envMaxRetries, envRequestTimeout, envSharedConfigFile, envProfile, envMetadataEndpoint, envAgencyName,
 		envAgencyDomain, envAgencyDuration, envEndpoint} {
 		all = append(all, group...)
 	}
@@ -150,7 +151,10 @@ type resolvedConfig struct {
 	Insecure      bool
 	CAFile        string
 	MaxRetries    int
-	AuthMethod    authMethod
+	// RequestTimeout bounds each attempt's wait for the response headers,
+	// and again its reading of the body.
+	RequestTimeout time.Duration
+	AuthMethod     authMethod
 	// Source says where the credentials came from: "provider block",
 	// "environment", `profile "x" of FILE` or "instance metadata".
 	Source string
@@ -272,9 +276,11 @@ func resolveConfig(m providerModel, getenv func(string) string) (resolvedConfig,
 	cfg := resolvedConfig{
 		Region: region.value, ProjectID: project.value, ProjectName: projectName.value,
 		Cloud: cloud.value, CAFile: caFile.value, MaxRetries: defaultMaxRetries,
+		RequestTimeout: client.DefaultResponseHeaderTimeout,
 	}
 	r.resolveInsecure(m.Insecure, &cfg)
 	r.resolveMaxRetries(m.MaxRetries, &cfg)
+	r.resolveRequestTimeout(m.RequestTimeout, &cfg)
 	endpoint := r.resolveEndpoints(m.Endpoints)
 	r.resolveAssumeRole(m.AssumeRole, &cfg)
 	sharedFile := r.str("shared_config_file", m.SharedConfigFile, envSharedConfigFile)
@@ -525,6 +531,29 @@ func (r *resolver) resolveMaxRetries(v types.Int64, cfg *resolvedConfig) {
 		cfg.MaxRetries = n
 		return
 	}
+}
+
+// Bounds of request_timeout: below a second a slow but healthy answer fails;
+// above ten minutes a hung server holds an operation for that long per try.
+const (
+	minRequestTimeout = time.Second
+	maxRequestTimeout = 10 * time.Minute
+)
+
+func (r *resolver) resolveRequestTimeout(v types.String, cfg *resolvedConfig) {
+	s := r.str("request_timeout", v, envRequestTimeout)
+	if s.value == "" || r.diags.HasError() {
+		return
+	}
+	d, err := time.ParseDuration(s.value)
+	if err != nil || d < minRequestTimeout || d > maxRequestTimeout {
+		r.diags.AddAttributeError(path.Root("request_timeout"), "Invalid Request Timeout",
+			fmt.Sprintf("request_timeout (from %s) is %q; it must be a Go duration between 1s and 10m, such "+
+				"as \"30s\" or \"2m\". It bounds each attempt's wait for an answer, not the whole operation "+
+				"(that is the timeouts block of each data source and resource).", s.source, s.value))
+		return
+	}
+	cfg.RequestTimeout = d
 }
 
 func (r *resolver) resolveEndpoints(v types.Map) string {
@@ -826,6 +855,9 @@ func newAPIClient(cfg resolvedConfig, hc *http.Client, ua string) (*client.Clien
 		client.WithUserAgent(ua),
 		client.WithMaxRetries(cfg.MaxRetries),
 		client.WithLogger(tflogLogger),
+	}
+	if cfg.RequestTimeout > 0 {
+		opts = append(opts, client.WithResponseHeaderTimeout(cfg.RequestTimeout), client.WithBodyTimeout(cfg.RequestTimeout))
 	}
 	return client.New(append(opts, authOptions(cfg)...)...)
 }

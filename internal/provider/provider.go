@@ -157,6 +157,15 @@ func (p *modelartsProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"gateway or availability error (502, 503, 504) or a reset connection, with exponential " +
 					"backoff and jitter that honours `Retry-After`. " + envDoc(envMaxRetries) + " Defaults to `5`.",
 			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long one attempt of a request may wait for the response headers, and " +
+					"again for reading the body, as a Go duration between `1s` and `10m`. An attempt that runs " +
+					"over (a server that accepts the connection and never answers, or drips its answer) counts as " +
+					"a transient failure: reads and deletes are retried, and a create, stop or restart is checked " +
+					"for whether it took effect before it is sent again. The whole operation is bounded by its " +
+					"`timeouts` block. " + envDoc(envRequestTimeout) + " Defaults to `60s`.",
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"assume_role": schema.SingleNestedBlock{
@@ -250,6 +259,8 @@ type providerModel struct {
 	Insecure      types.Bool   `tfsdk:"insecure"`
 	CAFile        types.String `tfsdk:"ca_file"`
 	MaxRetries    types.Int64  `tfsdk:"max_retries"`
+	// RequestTimeout is request_timeout, a Go duration.
+	RequestTimeout types.String `tfsdk:"request_timeout"`
 
 	ProjectName      types.String     `tfsdk:"project_name"`
 	SharedConfigFile types.String     `tfsdk:"shared_config_file"`

@@ -35,6 +35,11 @@ func TestMain(m *testing.M) {
 	for _, e := range AllEnvVars {
 		_ = os.Unsetenv(e)
 	}
+	// Neither a developer's ~/.hcloud/config.json nor the metadata service of
+	// a cloud CI runner may supply credentials: HOME is empty and the
+	// metadata endpoint a closed port (tests that use either set their own).
+	_ = os.Setenv("HOME", dir)
+	_ = os.Setenv("HW_METADATA_ENDPOINT", "http://127.0.0.1:9")
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)

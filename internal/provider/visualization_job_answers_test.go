@@ -166,3 +166,77 @@ func TestVisualizationJobResource_normalisedValuesKeepConfiguration(t *testing.T
 		},
 	})
 }
+
+// A server that accepts the connection and never answers, or drips its
+// answer a byte a second, costs one request_timeout per attempt, not the
+// operation's whole timeout: the read is retried, and the create whose
+// answer never came is looked up before it is sent again (one job).
+func TestProvider_requestTimeoutEndsHungAttempts(t *testing.T) {
+	skipIfShort(t)
+	t.Parallel()
+	for name, fault := range map[string]emulator.Fault{
+		"hang": {Kind: emulator.FaultHang, Times: 1},
+		"drip": {Kind: emulator.FaultDrip, Times: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			env := newHostileEnv(t, emulator.Config{})
+			get, create := fault, fault
+			get.Op, create.Op = "get", "create"
+			env.emu.AddFault(get)
+			env.emu.AddFault(create)
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6Factories,
+				CheckDestroy:             env.checkOnlySeedsLeft,
+				Steps: []resource.TestStep{{
+					Config: env.providerBlock("aksk", `  request_timeout = "1s"`) + `
+data "modelarts_visualization_job" "tb" {
+  visualization_id = "8992"
+  timeouts {
+    read = "30s"
+  }
+}
+` + jobResourceConfig(`job_name = "tb-hung"`, `train_url = "/bkt/hung/"`),
+					ConfigStateChecks: []statecheck.StateCheck{
+						dsAttr("data.modelarts_visualization_job.tb", "job_id", knownvalue.Int64Exact(8992)),
+						resAttr("status_name", knownvalue.StringExact("JOBSTAT_RUNNING")),
+					},
+					Check: func(*terraform.State) error {
+						n := 0
+						for _, j := range env.emu.Jobs() {
+							if j.JobName == "tb-hung" {
+								n++
+							}
+						}
+						if n != 1 {
+							return fmt.Errorf("%d jobs named tb-hung, want 1", n)
+						}
+						return nil
+					},
+				}},
+			})
+		})
+	}
+}
+
+// request_timeout is a duration between 1s and 10m, checked before any
+// request.
+func TestProvider_requestTimeoutInvalid(t *testing.T) {
+	skipIfShort(t)
+	t.Parallel()
+	env := newHostileEnv(t, emulator.Config{})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6Factories,
+		Steps: []resource.TestStep{{
+			Config: env.providerBlock("aksk", `  request_timeout = "10ms"`) + `
+data "modelarts_visualization_job" "tb" {
+  visualization_id = "8992"
+}
+`,
+			ExpectError: errRe(`Invalid Request Timeout.*request_timeout \(from configuration\) is "10ms".*between 1s and 10m, such as`),
+		}},
+	})
+	if n := env.emu.RequestCount(""); n != 0 {
+		t.Errorf("%d requests sent with an invalid request_timeout", n)
+	}
+}
