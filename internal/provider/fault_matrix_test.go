@@ -421,12 +421,6 @@ var matrixFaults = []*matrixFault{
 		shortTimeout: true,
 		want: func(r *matrixRow) want {
 			switch r.op {
-			case "stop", "restart":
-				// The request took effect; the wait for the job's status
-				// that follows ran out of time.
-				w := timedOut(r)
-				w.subject = `Could not update visualization job "` + r.job + `"`
-				return w
 			case "create":
 			default:
 				return timedOut(r)
