@@ -2,10 +2,11 @@ package provider
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
@@ -100,6 +101,33 @@ func TestCheckPositiveInteger(t *testing.T) {
 	} {
 		if err := checkPositiveInteger(s); (err == nil) != ok {
 			t.Errorf("checkPositiveInteger(%q) = %v, want ok=%v", s, err, ok)
+		}
+	}
+}
+
+func TestWarnUnsafeJobs_capped(t *testing.T) {
+	jobs := make([]client.VisualizationJob, 25)
+	for i := range jobs {
+		jobs[i] = client.VisualizationJob{JobID: ptr(int64(i + 1)), JobDesc: ptr("a\x1b[2Jb")}
+	}
+	jobs = append(jobs, client.VisualizationJob{JobID: ptr(int64(99)), JobDesc: ptr("plain")})
+	var diags diag.Diagnostics
+	warnUnsafeJobs(&diags, jobs)
+	if got := diags.WarningsCount(); got != maxTextWarnings+1 {
+		t.Fatalf("%d warnings, want %d (one per job up to the cap, then one summary)", got, maxTextWarnings+1)
+	}
+	if last := diags[len(diags)-1].Detail(); !strings.Contains(last, "15 more jobs") {
+		t.Errorf("summary %q does not count the 15 other jobs", last)
+	}
+}
+
+func TestHasUnsafeText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"TensorBoard for run 1": false, "日本語 ok": false, "tab\there": true, "esc\x1b]0;t\x07": true,
+		"c1\u009b": true, "bidi\u202e": true, "isolate\u2066": true, "": false,
+	} {
+		if got := hasUnsafeText(s); got != want {
+			t.Errorf("hasUnsafeText(%q) = %t, want %t", s, got, want)
 		}
 	}
 }

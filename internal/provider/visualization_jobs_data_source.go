@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -128,7 +129,38 @@ func (d *visualizationJobsDataSource) Read(ctx context.Context, req datasource.R
 		return
 	}
 	data.setPage(page)
+	warnUnsafeJobs(&resp.Diagnostics, page.Jobs)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+}
+
+// maxTextWarnings caps the control-character warnings of one listing: one
+// per job up to it, then one that counts the rest.
+const maxTextWarnings = 10
+
+// warnUnsafeJobs adds warnUnsafeText's warning for each listed job whose
+// strings hold control characters, up to maxTextWarnings.
+func warnUnsafeJobs(diags *diag.Diagnostics, jobs []client.VisualizationJob) {
+	more := 0
+	for i := range jobs {
+		var one diag.Diagnostics
+		id := "(no ID)"
+		if jobs[i].JobID != nil {
+			id = fmt.Sprint(*jobs[i].JobID)
+		}
+		warnUnsafeText(&one, id, &jobs[i])
+		if len(one) == 0 {
+			continue
+		}
+		if diags.WarningsCount() >= maxTextWarnings {
+			more++
+			continue
+		}
+		diags.Append(one...)
+	}
+	if more > 0 {
+		diags.AddWarning("Visualization Job Text Holds Control Characters",
+			fmt.Sprintf("%d more jobs of this listing hold control or text-direction characters.", more))
+	}
 }
 
 // visualizationJobsDataSourceModel maps the modelarts_visualization_jobs data source.
