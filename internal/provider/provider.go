@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -18,7 +19,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-var _ provider.Provider = &modelartsProvider{}
+var (
+	_ provider.Provider              = &modelartsProvider{}
+	_ provider.ProviderWithFunctions = &modelartsProvider{}
+)
 
 // New returns a constructor of the provider for the given build version,
 // in the shape providerserver expects.
@@ -181,6 +185,12 @@ func (p *modelartsProvider) DataSources(_ context.Context) []func() datasource.D
 func (p *modelartsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewVisualizationJobResource,
+	}
+}
+
+func (p *modelartsProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewStatusNameFunction,
 	}
 }
 
