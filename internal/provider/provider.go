@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -20,8 +21,9 @@ import (
 )
 
 var (
-	_ provider.Provider              = &modelartsProvider{}
-	_ provider.ProviderWithFunctions = &modelartsProvider{}
+	_ provider.Provider                  = &modelartsProvider{}
+	_ provider.ProviderWithFunctions     = &modelartsProvider{}
+	_ provider.ProviderWithListResources = &modelartsProvider{}
 )
 
 // New returns a constructor of the provider for the given build version,
@@ -173,6 +175,9 @@ func (p *modelartsProvider) Configure(ctx context.Context, req provider.Configur
 
 	resp.DataSourceData = c
 	resp.ResourceData = c
+	resp.ListResourceData = c
+	resp.ActionData = c
+	rememberProject(c, cfg.ProjectID)
 }
 
 func (p *modelartsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
@@ -185,6 +190,12 @@ func (p *modelartsProvider) DataSources(_ context.Context) []func() datasource.D
 func (p *modelartsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewVisualizationJobResource,
+	}
+}
+
+func (p *modelartsProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewVisualizationJobListResource,
 	}
 }
 

@@ -31,6 +31,7 @@ var (
 	_ resource.Resource                = &visualizationJobResource{}
 	_ resource.ResourceWithConfigure   = &visualizationJobResource{}
 	_ resource.ResourceWithImportState = &visualizationJobResource{}
+	_ resource.ResourceWithIdentity    = &visualizationJobResource{}
 )
 
 const (
@@ -194,6 +195,7 @@ func (r *visualizationJobResource) Create(ctx context.Context, req resource.Crea
 		plan.setUnknownsNull()
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Visualization Job Did Not Start", errorDetail(jobOp("start", id), id, err, timeout)+
 			"\n\nThe job was created and is saved in the state as tainted: the next apply replaces it.")
@@ -350,11 +352,15 @@ func (r *visualizationJobResource) Read(ctx context.Context, req resource.ReadRe
 	defer cancel()
 
 	id := state.ID.ValueString()
+	if !checkJobIdentity(ctx, req.Identity, r.client, id, &resp.Diagnostics) {
+		return
+	}
 	job, err := r.client.GetVisualizationJob(ctx, id)
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Visualization Job Not Found",
 			fmt.Sprintf("Visualization job %q no longer exists in ModelArts; it was probably deleted outside "+
 				"Terraform. It is removed from the state, and the next apply creates it again.", id))
+		setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -364,6 +370,7 @@ func (r *visualizationJobResource) Read(ctx context.Context, req resource.ReadRe
 	}
 	state.setJob(job)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 }
 
 func (r *visualizationJobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -412,6 +419,7 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 	plan.ID = state.ID
 	plan.setJob(job)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 }
 
 func (r *visualizationJobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -504,6 +512,10 @@ func (e *actionError) Error() string { return e.action + ": " + e.err.Error() }
 func (e *actionError) Unwrap() error { return e.err }
 
 func (r *visualizationJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && req.Identity != nil {
+		importJobByIdentity(ctx, r.client, req, resp)
+		return
+	}
 	if err := checkPositiveInteger(req.ID); err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID",
 			fmt.Sprintf("A visualization job is imported by its numeric ID, a positive integer such as \"8992\", "+
@@ -511,6 +523,7 @@ func (r *visualizationJobResource) ImportState(ctx context.Context, req resource
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	setJobIdentity(ctx, resp.Identity, r.client, req.ID, &resp.Diagnostics)
 }
 
 func (r *visualizationJobResource) configured(diags *diag.Diagnostics) bool {
