@@ -82,7 +82,7 @@ func TestVisualizationJobListResource_query(t *testing.T) {
 		return querycheck.KnownValueCheck{Path: tfjsonpath.New(name), KnownValue: v}
 	}
 	// q-1200 .. q-1299 contain "q-12"; of those, 20 are CANCELED.
-	const searchID = queryFirstID + 1201 // q-1201: RUNNING, TensorBoard
+	const searchID = queryFirstID + 1201      // q-1201: RUNNING, TensorBoard
 	const mindInsightID = queryFirstID + 1211 // q-1211: 1211 = 7 * 173
 
 	resource.UnitTest(t, resource.TestCase{
