@@ -70,20 +70,54 @@ Flags:
 `
 
 const usageFaults = `
--fault syntax (repeatable; faults are tried in order):
+-fault syntax (repeatable; faults are tried in order, the first that fires
+answers, latency faults add up and combine with it):
   comma-separated key=value pairs
-    kind=status|latency|reset|reset-after|truncate|non-json|not-success
-    status=503          HTTP status (status, non-json, not-success)
-    code=APIG.0202      error_code (status, not-success)
+    kind=KIND           one of the kinds below
+    status=503          HTTP status (status, non-json, not-success, empty-body)
+    code=APIG.0202      error_code (status, not-success); an APIG. code gets the
+                        gateway's shape {"error_code","error_msg","request_id"},
+                        any other the service's, with "is_success": false
     retry-after=1       Retry-After header value (seconds or an HTTP date)
-    latency=500ms       delay (latency)
+    latency=500ms       delay (latency); pause before each byte (drip, default 1s)
+    body-job-id=777     job_id written into the answer (wrong-job-id, duplicate-key;
+                        default the real ID + 1000)
+    total=1000000000000 job_total_count (huge-total; default 1000000000000)
     op=get              only this operation: get list create update delete stop restart iam
     job=8992            only requests naming this job ID
     skip=1              let this many matching requests pass first
     times=2             fire this many times (default: forever)
     probability=0.3     fire with this probability (needs -fault-seed)
   Without kind, status= means a status fault and latency= a latency fault.
-  Example: -fault status=503,times=2,op=get,retry-after=1
+  Kinds:
+    status         answer status/code; the operation is not performed
+    latency        wait, then serve
+    reset          reset the connection; not performed
+    reset-after    perform, then reset the connection (the lost answer)
+    truncate       perform, send half the body, close
+    non-json       an nginx HTML page (default 502)
+    not-success    a 200 (or status=) with "is_success": false
+    empty-body     status (default 404) with an empty body, no Content-Type
+    wrong-job-id   get and list answers name another job_id (get, list only)
+    duplicate-key  get answers add "Job_ID": <other id> after job_id (get only)
+    ignore-page    lists always serve page 1 (list only)
+    huge-total     lists report job_total_count=total (list only)
+    normalize      store job_desc trimmed, train_url ending in "/", job_type in
+                   lower case (create, update only)
+    hang           never answer until the client leaves or the emulator stops
+    drip           perform, then send the body one byte per latency
+  Examples:
+    -fault status=503,times=2,op=get,retry-after=1
+        two 503s for reads, then normal answers
+    -fault status=404,code=APIG.0101,job=8992
+        the gateway's 404 "API does not exist" for every path naming job 8992
+        (a wrong endpoint or base path)
+    -fault status=404,code=ModelArts.0015,op=get,times=3
+        "job does not exist" for the first 3 reads, as an eventually
+        consistent service answers just after a create
+    -fault status=400,code=ModelArts.0105,op=delete
+        DELETE refused "wrong state" whatever the job's status
+    -fault kind=drip,latency=1s,op=get
 `
 
 // run parses args, serves until ctx ends, then shuts down and saves -state.
@@ -103,6 +137,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stateFile = flags.String("state", "", "state `file`: loaded at start if it exists, saved after each change and at shutdown")
 		latency   = flags.Duration("latency", 0, "delay added to every request")
 		quiet     = flags.Bool("quiet", false, "do not log requests")
+		// No WriteTimeout: it counts from the end of the request, so it
+		// would cut the deliberate delays of the latency, hang and drip
+		// faults. The emulator bounds each write of an answer itself.
+		readHeaderTimeout = flags.Duration("read-header-timeout", 10*time.Second, "time allowed to read a request's headers (0: the -read-timeout)")
+		readTimeout       = flags.Duration("read-timeout", time.Minute, "time allowed to read a whole request, body included (0: none)")
+		idleTimeout       = flags.Duration("idle-timeout", 2*time.Minute, "time a keep-alive connection may stay idle (0: the -read-timeout)")
 	)
 	flags.StringVar(&cfg.ProjectID, "project-id", emulator.DefaultProjectID, "project ID")
 	flags.StringVar(&cfg.ProjectName, "project-name", emulator.DefaultProjectName, "project name (the region)")
@@ -158,10 +198,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var emu *emulator.Emulator
 	if *stateFile != "" {
-		cfg.OnChange = func() {
+		// A change that cannot be saved is refused (500) and undone, so the
+		// file always holds what clients were told.
+		cfg.OnChange = func() error {
 			if err := emu.SaveState(*stateFile); err != nil {
 				logger.Printf("saving state: %v", err)
+				return err
 			}
+			return nil
 		}
 	}
 	emu = emulator.New(cfg)
@@ -203,7 +247,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	printSettings(stdout, "http://"+ln.Addr().String(), cfg)
 
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout, IdleTimeout: *idleTimeout}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -213,6 +257,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Shutdown waits for running handlers: release the hanging and
+	// dripping ones first.
+	emu.Close()
 	err = srv.Shutdown(shutdownCtx)
 	if *stateFile != "" {
 		if saveErr := emu.SaveState(*stateFile); saveErr != nil {

@@ -57,6 +57,10 @@ type Client struct {
 	maxRetries    int
 	backoff       struct{ base, max time.Duration }
 	logger        Logger
+	// attemptLimits are the per-attempt time limits, 0 for the defaults (timeouts.go).
+	attemptLimits struct{ header, body time.Duration }
+	// noRetryFloor lets this package's own tests retry without MinRetryWait.
+	noRetryFloor bool
 
 	creds struct {
 		kinds              credKind
@@ -332,7 +336,7 @@ func WithMaxRetries(n int) Option {
 }
 
 // WithRetryBackoff sets the exponential backoff: the wait before retry k is random in
-// [0, min(max, base*2^(k-1))] (default 500ms and 30s).
+// [0, min(max, base*2^(k-1))] (default 500ms and 30s), and never less than MinRetryWait.
 func WithRetryBackoff(base, max time.Duration) Option {
 	return func(c *Client) error {
 		if base <= 0 || max < base {

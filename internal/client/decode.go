@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -160,7 +161,7 @@ func numberText(b []byte) (text []byte, isNull bool, err error) {
 }
 
 // parseInt parses a plain decimal integer without allocating.
-func parseInt(s []byte) (int64, bool) {
+func parseInt[T string | []byte](s T) (int64, bool) {
 	neg := false
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		neg = s[0] == '-'
@@ -170,7 +171,8 @@ func parseInt(s []byte) (int64, bool) {
 		return 0, false
 	}
 	var n uint64
-	for _, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}
@@ -296,11 +298,55 @@ type createWire struct {
 	CreateTime optInt64  `json:"create_time"`
 }
 
-// decodeListPage decodes a list response body into a page (is_success not checked).
+// failed reports whether the body said "is_success": false.
+func (e *envelope) failed() bool { return e.IsSuccess.ok && !e.IsSuccess.v }
+
+// checkJobID refuses a job_id that is present but not a positive integer; required
+// makes an absent one an error too.
+func (w *jobWire) checkJobID(required bool) error {
+	switch {
+	case !w.JobID.ok && required:
+		return errors.New("a job has no job_id")
+	case w.JobID.ok && w.JobID.v <= 0:
+		return fmt.Errorf("job_id %d is not a positive integer", w.JobID.v)
+	}
+	return nil
+}
+
+// decodeJob decodes a details answer into w: a body with duplicate keys (see
+// checkKeys) or with a job_id that is not a positive integer is refused. A body that
+// says "is_success": false is not checked for its job_id, so that its error is what
+// the caller reports.
+func decodeJob(body []byte, w *jobWire) error {
+	if err := json.Unmarshal(body, w); err != nil {
+		return err
+	}
+	if err := checkKeys(body, ""); err != nil {
+		return err
+	}
+	if w.failed() {
+		return nil
+	}
+	return w.checkJobID(false)
+}
+
+// decodeListPage decodes a list response body into a page. Duplicate keys, at the top
+// level or in a job, are refused, and so is a job without a positive job_id, unless
+// the body says "is_success": false (which the caller then reports).
 func decodeListPage(body []byte) (*listWire, *ListPage, error) {
 	w := new(listWire)
 	if err := json.Unmarshal(body, w); err != nil {
 		return nil, nil, err
+	}
+	if err := checkKeys(body, "jobs"); err != nil {
+		return nil, nil, err
+	}
+	if !w.failed() {
+		for i := range w.Jobs {
+			if err := w.Jobs[i].checkJobID(true); err != nil {
+				return nil, nil, fmt.Errorf("jobs[%d]: %w", i, err)
+			}
+		}
 	}
 	p := &ListPage{
 		JobTotalCount: w.JobTotalCount.v,

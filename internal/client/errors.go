@@ -47,12 +47,20 @@ type APIError struct {
 	Method string
 	// Path is the URL path of the failed request (never its query).
 	Path string
+	// Host is the host[:port] the request went to, without scheme, user information
+	// or query; "" when unknown.
+	Host string
 
 	service string // "" for ModelArts, serviceIAM for the token request
 }
 
 // Error returns a one-line description such as
 // `ModelArts API error: HTTP 404, code ModelArts.0015: job does not exist (request ID abc)`.
+// A 404 that did not come from ModelArts (see IsEndpointNotFound) also names the host
+// and path and says that the endpoint is probably wrong:
+// `ModelArts API error: HTTP 404 from modelarts.example.com/v1/p/visualization-jobs/8992,
+// code APIG.0101: API does not exist; this answer did not come from ModelArts: the
+// endpoint (host or base path) is probably wrong`.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	if e.service == serviceIAM {
@@ -61,6 +69,11 @@ func (e *APIError) Error() string {
 		b.WriteString("ModelArts API error: HTTP ")
 	}
 	b.WriteString(strconv.Itoa(e.StatusCode))
+	endpoint := e.endpointNotFound()
+	if endpoint && e.Host+e.Path != "" {
+		b.WriteString(" from ")
+		b.WriteString(capMessage(sanitize(e.Host+e.Path), maxMessageLen))
+	}
 	if e.Code != "" {
 		b.WriteString(", code ")
 		b.WriteString(capMessage(e.Code, 64))
@@ -74,28 +87,64 @@ func (e *APIError) Error() string {
 		b.WriteString(capMessage(e.RequestID, 128))
 		b.WriteString(")")
 	}
+	if endpoint {
+		b.WriteString("; this answer did not come from ModelArts: the endpoint (host or base path) is probably wrong")
+	}
 	return b.String()
+}
+
+// modelArtsCode reports whether code is one of ModelArts' own error codes, as
+// opposed to one of the API gateway (APIG.*), IAM or a proxy.
+func modelArtsCode(code string) bool {
+	return strings.HasPrefix(code, "ModelArts.")
+}
+
+// notFoundCode is the only documented "resource does not exist" code (spec section 3).
+const notFoundCode = "ModelArts.0015"
+
+// jobMissing reports whether e is ModelArts' own answer that the job does not exist.
+func (e *APIError) jobMissing() bool {
+	if e.service == serviceIAM || !modelArtsCode(e.Code) {
+		return false
+	}
+	switch {
+	case e.StatusCode == http.StatusNotFound, e.StatusCode == http.StatusBadRequest, e.StatusCode >= 200 && e.StatusCode < 300:
+	default:
+		return false
+	}
+	return e.Code == notFoundCode || jobMissingRE.MatchString(e.Message)
+}
+
+// endpointNotFound reports whether e is a ModelArts-request 404 that ModelArts did
+// not send: a gateway code, an HTML page, an empty body, JSON without a ModelArts code.
+func (e *APIError) endpointNotFound() bool {
+	return e.service != serviceIAM && e.StatusCode == http.StatusNotFound && !modelArtsCode(e.Code)
 }
 
 // jobMissingRE matches messages that say the job does not exist. ModelArts documents
 // no dedicated code for it, so the wording is all there is (spec section 3).
 var jobMissingRE = regexp.MustCompile(`(?i)\bjobs?\b.*\b(does not exist|doesn't exist|do not exist|not exists?|not found|no such)\b`)
 
-// IsNotFound reports whether err says the visualization job does not exist: HTTP 404
-// with any code, or a 400 (or a 2xx with is_success false) whose code is
-// ModelArts.0015 or whose message says the job does not exist.
+// IsNotFound reports whether err is ModelArts' own answer that the visualization job
+// does not exist: a JSON body whose error_code is ModelArts.0015, or another
+// ModelArts.* code whose message says the job does not exist, on HTTP 404, 400 or a
+// 2xx with "is_success": false. Nothing else means "gone": not a gateway's 404
+// (APIG.0101 "API does not exist", a wrong endpoint or base path), not a proxy's
+// HTML page, not an empty 404 body, not JSON without a ModelArts code; for those
+// IsEndpointNotFound reports true. Answers from IAM never count.
 func IsNotFound(err error) bool {
 	var e *APIError
-	if !errors.As(err, &e) || e.service == serviceIAM {
-		return false
-	}
-	switch {
-	case e.StatusCode == http.StatusNotFound:
-		return true
-	case e.StatusCode == http.StatusBadRequest || e.StatusCode >= 200 && e.StatusCode < 300:
-		return e.Code == "ModelArts.0015" || jobMissingRE.MatchString(e.Message)
-	}
-	return false
+	return errors.As(err, &e) && e.jobMissing()
+}
+
+// IsEndpointNotFound reports whether err is an HTTP 404 to a ModelArts request that
+// did not come from ModelArts (its body has no ModelArts.* error_code: a gateway's
+// APIG.* code, an HTML page, an empty body): the endpoint's host or base path is
+// probably wrong, and the answer says nothing about the job. It and IsNotFound are
+// never both true.
+func IsEndpointNotFound(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.endpointNotFound()
 }
 
 // IsAuthError reports whether err is an authentication or authorization failure:
@@ -210,6 +259,12 @@ func newAPIError(resp *http.Response, method, path string) *APIError {
 			e.Message = "reading the error body failed: " + readErr.Error()
 		}
 	case !truncated && trimmed[0] == '{' && json.Unmarshal(trimmed, &body) == nil:
+		if err := checkKeys(trimmed, ""); err != nil {
+			// Which of two error codes would be the answer? Neither: such a body
+			// is not taken as ModelArts' word (for instance that a job is gone).
+			e.Message = "the error body is not usable JSON: " + err.Error()
+			break
+		}
 		e.Code = body.ErrorCode.v
 		e.Message = firstNonEmpty(body.ErrorMessage.v, body.ErrorMsg.v)
 		if body.Error != nil {

@@ -39,31 +39,108 @@ func TestAPIError_Error(t *testing.T) {
 
 func TestIsNotFound(t *testing.T) {
 	cases := []struct {
-		name string
-		err  error
-		want bool
+		name           string
+		err            error
+		notFound, endp bool
 	}{
-		{"404 any code", &APIError{StatusCode: 404, Code: "APIG.0101"}, true},
-		{"404 no code", &APIError{StatusCode: 404}, true},
-		{"400 ModelArts.0015", &APIError{StatusCode: 400, Code: "ModelArts.0015", Message: "resource missing"}, true},
-		{"400 message says job does not exist", &APIError{StatusCode: 400, Code: "ModelArts.0104", Message: "The job does not exist."}, true},
-		{"400 job not found", &APIError{StatusCode: 400, Message: "visualization job 12 not found"}, true},
-		{"400 job not exist", &APIError{StatusCode: 400, Message: "Job not exist"}, true},
-		{"200 is_success false job missing", &APIError{StatusCode: 200, Code: "ModelArts.0015"}, true},
-		{"400 other parameter error", &APIError{StatusCode: 400, Code: "ModelArts.0104", Message: "job_name is invalid"}, false},
-		{"400 train_url missing", &APIError{StatusCode: 400, Code: "ModelArts.0107", Message: "train_url does not exist"}, false},
-		{"500 with job wording", &APIError{StatusCode: 500, Message: "job does not exist"}, false},
-		{"401", &APIError{StatusCode: 401}, false},
-		{"IAM 404", &APIError{StatusCode: 404, service: serviceIAM}, false},
-		{"wrapped 404", fmt.Errorf("reading: %w", &APIError{StatusCode: 404}), true},
-		{"retry error with 404 inside", &RetryError{Last: &APIError{StatusCode: 404}}, true},
-		{"plain error", errors.New("job does not exist"), false},
-		{"nil", nil, false},
+		{"404 ModelArts.0015", &APIError{StatusCode: 404, Code: "ModelArts.0015", Message: "job does not exist"}, true, false},
+		{"400 ModelArts.0015", &APIError{StatusCode: 400, Code: "ModelArts.0015", Message: "resource missing"}, true, false},
+		{"200 is_success false ModelArts.0015", &APIError{StatusCode: 200, Code: "ModelArts.0015"}, true, false},
+		{"400 ModelArts code, message says job does not exist", &APIError{StatusCode: 400, Code: "ModelArts.0104", Message: "The job does not exist."}, true, false},
+		{"404 ModelArts code, job not found", &APIError{StatusCode: 404, Code: "ModelArts.0104", Message: "visualization job 12 not found"}, true, false},
+		{"400 ModelArts code, job not exist", &APIError{StatusCode: 400, Code: "ModelArts.0107", Message: "Job not exist"}, true, false},
+		{"404 gateway APIG.0101", &APIError{StatusCode: 404, Code: "APIG.0101", Message: "API does not exist"}, false, true},
+		{"404 gateway code with job wording", &APIError{StatusCode: 404, Code: "APIG.0101", Message: "job does not exist"}, false, true},
+		{"404 empty body", &APIError{StatusCode: 404, Message: "Not Found"}, false, true},
+		{"404 HTML page", &APIError{StatusCode: 404, Message: "response body was not JSON (text/html): 404 Not Found nginx"}, false, true},
+		{"404 JSON without a code", &APIError{StatusCode: 404, Message: "job does not exist"}, false, true},
+		{"404 other ModelArts code", &APIError{StatusCode: 404, Code: "ModelArts.0104", Message: "bad request"}, false, false},
+		{"400 without a code, job wording", &APIError{StatusCode: 400, Message: "visualization job 12 not found"}, false, false},
+		{"400 other parameter error", &APIError{StatusCode: 400, Code: "ModelArts.0104", Message: "job_name is invalid"}, false, false},
+		{"400 train_url missing", &APIError{StatusCode: 400, Code: "ModelArts.0107", Message: "train_url does not exist"}, false, false},
+		{"500 with job wording", &APIError{StatusCode: 500, Code: "ModelArts.0010", Message: "job does not exist"}, false, false},
+		{"401", &APIError{StatusCode: 401}, false, false},
+		{"IAM 404", &APIError{StatusCode: 404, service: serviceIAM}, false, false},
+		{"IAM 404 with ModelArts.0015", &APIError{StatusCode: 404, Code: "ModelArts.0015", service: serviceIAM}, false, false},
+		{"wrapped ModelArts.0015", fmt.Errorf("reading: %w", &APIError{StatusCode: 404, Code: "ModelArts.0015"}), true, false},
+		{"wrapped gateway 404", fmt.Errorf("reading: %w", &APIError{StatusCode: 404, Code: "APIG.0101"}), false, true},
+		{"retry error with ModelArts.0015 inside", &RetryError{Last: &APIError{StatusCode: 404, Code: "ModelArts.0015"}}, true, false},
+		{"retry error with a gateway 404 inside", &RetryError{Last: &APIError{StatusCode: 404}}, false, true},
+		{"plain error", errors.New("job does not exist"), false, false},
+		{"nil", nil, false, false},
 	}
 	for _, tc := range cases {
-		if got := IsNotFound(tc.err); got != tc.want {
-			t.Errorf("%s: IsNotFound = %v, want %v", tc.name, got, tc.want)
+		if got := IsNotFound(tc.err); got != tc.notFound {
+			t.Errorf("%s: IsNotFound = %v, want %v", tc.name, got, tc.notFound)
 		}
+		if got := IsEndpointNotFound(tc.err); got != tc.endp {
+			t.Errorf("%s: IsEndpointNotFound = %v, want %v", tc.name, got, tc.endp)
+		}
+	}
+}
+
+// A 404 that ModelArts did not send names where it came from and what is probably
+// wrong, and never the query or credentials.
+func TestAPIError_endpointNotFoundMessage(t *testing.T) {
+	e := &APIError{StatusCode: 404, Code: "APIG.0101", Message: "API does not exist", RequestID: "r1",
+		Method: "GET", Path: "/v1/p/visualization-jobs/8992", Host: "modelarts.example.com"}
+	want := "ModelArts API error: HTTP 404 from modelarts.example.com/v1/p/visualization-jobs/8992, code APIG.0101: " +
+		"API does not exist (request ID r1); this answer did not come from ModelArts: the endpoint (host or base path) is probably wrong"
+	if got := e.Error(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// ModelArts' own 404 keeps the short form.
+	e = &APIError{StatusCode: 404, Code: "ModelArts.0015", Message: "job does not exist", Host: "h", Path: "/p"}
+	if got := e.Error(); got != "ModelArts API error: HTTP 404, code ModelArts.0015: job does not exist" {
+		t.Errorf("ModelArts 404: %s", got)
+	}
+}
+
+// Over the wire: the answers a wrong endpoint gets, from a gateway, a proxy or an
+// empty 404, against the answers ModelArts gives for a missing job.
+func TestGetVisualizationJob_notFoundOnlyFromModelArts(t *testing.T) {
+	cases := []struct {
+		name        string
+		status      int
+		ctype, body string
+		notFound    bool
+	}{
+		{"ModelArts.0015 on 404", 404, "application/json", `{"error_code":"ModelArts.0015","error_msg":"job does not exist"}`, true},
+		{"ModelArts.0015 on 400", 400, "application/json", `{"error_code":"ModelArts.0015","error_msg":"resource does not exist"}`, true},
+		{"ModelArts.0015 on 200 is_success false", 200, "application/json", `{"is_success":false,"error_code":"ModelArts.0015","error_msg":"job does not exist"}`, true},
+		{"gateway APIG.0101", 404, "application/json", `{"error_code":"APIG.0101","error_msg":"The API does not exist or has not been published in the environment","request_id":"gw-1"}`, false},
+		{"nginx page", 404, "text/html", `<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>`, false},
+		{"empty 404", 404, "", ``, false},
+		{"JSON 404 without a code", 404, "application/json", `{"message":"job does not exist"}`, false},
+		{"404 with duplicate error_code", 404, "application/json", `{"error_code":"APIG.0101","Error_Code":"ModelArts.0015"}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newAPIServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, _ int) {
+				if tc.ctype != "" {
+					w.Header().Set("Content-Type", tc.ctype)
+				}
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			})
+			c := newTestClient(t, srv, WithToken(testToken))
+			_, err := c.GetVisualizationJob(context.Background(), "8992")
+			if IsNotFound(err) != tc.notFound || IsEndpointNotFound(err) == tc.notFound {
+				t.Fatalf("IsNotFound %v IsEndpointNotFound %v for %v", IsNotFound(err), IsEndpointNotFound(err), err)
+			}
+			if tc.notFound {
+				return
+			}
+			host := strings.TrimPrefix(srv.URL, "http://")
+			for _, want := range []string{"HTTP 404 from " + host + jobsPath + "/8992", "did not come from ModelArts", "endpoint (host or base path) is probably wrong"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not say %q: %v", want, err)
+				}
+			}
+			if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "http://") {
+				t.Errorf("error leaks the token or the scheme: %v", err)
+			}
+		})
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -28,18 +29,38 @@ import (
 // then as strings; absent fields omitted, then null; an unknown field added), decodes
 // to the same job. The same object as an element of a list page decodes to the same
 // job too, so the details and list paths cannot drift apart.
+//
+// The decoder refuses what encoding/json would silently fold: it accepts a body only
+// when refKeysUnique (a token-by-token reference) finds no two top-level keys that
+// bytes.EqualFold matches. A job_id that is present must be positive; a list element
+// must have one.
 func FuzzDecodeJob(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var w jobWire
-		err := json.Unmarshal(body, &w)
+		err := decodeJob(body, &w)
 		// The list decoder must not panic on the same bytes, as a page or as an element.
 		_, _, _ = decodeListPage(body)
 		wrapped := append(append([]byte(`{"jobs":[`), body...), "]}"...)
 		_, page, listErr := decodeListPage(wrapped)
+		if plainErr := json.Unmarshal(body, new(jobWire)); plainErr == nil {
+			unique := refKeysUnique(body)
+			if unique == (err != nil && errors.Is(err, errDuplicateKey)) {
+				t.Fatalf("reference says keys unique = %v, decoder says %v, for %q", unique, err, body)
+			}
+		}
 		if err != nil {
 			return
 		}
+		if !w.failed() && w.JobID.ok && w.JobID.v <= 0 {
+			t.Fatalf("job_id %d accepted", w.JobID.v)
+		}
 		job := w.job()
+		if !w.JobID.ok || w.JobID.v <= 0 {
+			if listErr == nil {
+				t.Fatalf("a list element without a positive job_id accepted: %q", body)
+			}
+			return
+		}
 		if listErr != nil || len(page.Jobs) != 1 {
 			t.Fatalf("decodes as a job but not as a list element: %v", listErr)
 		}
@@ -49,7 +70,7 @@ func FuzzDecodeJob(f *testing.F) {
 		for _, form := range []encodeForm{{}, {numbersAsStrings: true}, {nulls: true, unknown: true}, {numbersAsStrings: true, nulls: true}} {
 			enc := encodeJob(job, form)
 			var w2 jobWire
-			if err := json.Unmarshal(enc, &w2); err != nil {
+			if err := decodeJob(enc, &w2); err != nil {
 				t.Fatalf("re-encoded job does not decode (%+v): %v\n%s", form, err, enc)
 			}
 			if got, want := derefJob(w2.job()), derefJob(job); !reflect.DeepEqual(got, want) {
@@ -57,6 +78,35 @@ func FuzzDecodeJob(f *testing.F) {
 			}
 		}
 	})
+}
+
+// refKeysUnique reports whether no two members of the top-level object of data (valid
+// JSON) have names that encoding/json would match to the same field, by reading its
+// tokens and comparing every pair of names with bytes.EqualFold.
+func refKeysUnique(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return true
+	}
+	var names []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return true
+		}
+		name, _ := tok.(string)
+		for _, prev := range names {
+			if bytes.EqualFold([]byte(prev), []byte(name)) {
+				return false
+			}
+		}
+		names = append(names, name)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return true
+		}
+	}
+	return true
 }
 
 // FuzzDecodeNumber checks that a number written as a JSON string decodes exactly like
@@ -124,6 +174,7 @@ func FuzzNewAPIError(f *testing.F) {
 		resp.Header["Content-Type"] = []string{contentType}
 		resp.Header["X-Request-Id"] = []string{requestID}
 		e := newAPIError(resp, http.MethodGet, "/v1/p/visualization-jobs/1")
+		e.Host = "modelarts.example.com:8443"
 		checkAPIError(t, e, status)
 		if e.StatusCode != status {
 			t.Fatalf("StatusCode = %d, want %d", e.StatusCode, status)
@@ -133,14 +184,20 @@ func FuzzNewAPIError(f *testing.F) {
 		}
 		wrapped := fmt.Errorf("reading visualization job %q: %w", "1", e)
 		switch {
-		case status == http.StatusNotFound && !IsNotFound(wrapped):
-			t.Fatalf("HTTP 404 is not IsNotFound: %v", e)
+		case IsNotFound(wrapped) && !strings.HasPrefix(e.Code, "ModelArts."):
+			t.Fatalf("IsNotFound without a ModelArts code: %v", e)
+		case IsNotFound(wrapped) && IsEndpointNotFound(wrapped):
+			t.Fatalf("both IsNotFound and IsEndpointNotFound: %v", e)
+		case status == http.StatusNotFound && IsEndpointNotFound(wrapped) == strings.HasPrefix(e.Code, "ModelArts."):
+			t.Fatalf("HTTP 404: IsEndpointNotFound %v with code %q", IsEndpointNotFound(wrapped), e.Code)
+		case status != http.StatusNotFound && IsEndpointNotFound(wrapped):
+			t.Fatalf("HTTP %d is IsEndpointNotFound: %v", status, e)
 		case status != http.StatusNotFound && status != http.StatusBadRequest && (status < 200 || status > 299) && IsNotFound(wrapped):
 			t.Fatalf("HTTP %d is IsNotFound: %v", status, e)
 		case (status == http.StatusUnauthorized || status == http.StatusForbidden) && !IsAuthError(wrapped):
 			t.Fatalf("HTTP %d is not IsAuthError: %v", status, e)
 		}
-		if IsAuthError(wrapped) != IsAuthError(e) || IsNotFound(wrapped) != IsNotFound(e) {
+		if IsAuthError(wrapped) != IsAuthError(e) || IsNotFound(wrapped) != IsNotFound(e) || IsEndpointNotFound(wrapped) != IsEndpointNotFound(e) {
 			t.Fatal("wrapping changed IsAuthError or IsNotFound")
 		}
 		retry := &RetryError{Method: http.MethodGet, Path: "/p", Attempts: 3, Last: e}
@@ -177,8 +234,9 @@ func checkAPIError(t *testing.T, e *APIError, status int) {
 	checkLine(t, "RequestID", e.RequestID)
 	msg := e.Error()
 	checkLine(t, "Error()", msg)
-	// Status, code (64), message (512), request ID (128), each possibly marked, and the wording.
-	if max := 200 + 64 + maxMessageLen + 128 + 3*len(truncMark); len(msg) > max {
+	// Status, host and path (512), code (64), message (512), request ID (128), each
+	// possibly marked, and the wording.
+	if max := 300 + maxMessageLen + 64 + maxMessageLen + 128 + 4*len(truncMark); len(msg) > max {
 		t.Fatalf("Error() is %d bytes, over %d: %q", len(msg), max, msg)
 	}
 	if !strings.Contains(msg, "HTTP "+strconv.Itoa(status)) {

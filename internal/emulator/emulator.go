@@ -122,9 +122,15 @@ type Config struct {
 	// status and authentication kind, never a credential.
 	Logf func(format string, args ...any)
 	// OnChange, when set, is called after every request that changed a job
-	// (create, modify, delete, stop, restart), outside the emulator's lock.
-	// The command uses it to save its state file.
-	OnChange func()
+	// (create, modify, delete, stop, restart), before the answer is sent,
+	// outside the emulator's lock but with changes serialised: no other
+	// change runs until it returns. The command uses it to save its state
+	// file. When it returns an error the change is undone (a created job
+	// and its ID are forgotten, a modified, stopped, restarted or deleted
+	// job is put back as it was) and the request is answered 500
+	// ModelArts.0010, so the emulator never acknowledges, nor keeps, a change
+	// its file does not have. It must not call Seed, LoadState or DeleteJob.
+	OnChange func() error
 }
 
 // Emulator is a ModelArts visualization-job service with IAM in front of it.
@@ -149,6 +155,12 @@ type Emulator struct {
 
 	limiter *limiter
 	saveMu  sync.Mutex
+	// changeMu serialises changes with their OnChange, so that a change
+	// whose save failed can be undone without undoing another's.
+	changeMu sync.Mutex
+
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 // RequestRecord describes one request the emulator received.
@@ -235,6 +247,7 @@ func New(cfg Config) *Emulator {
 		tokens:   map[string]issuedToken{},
 		counts:   map[string]int{},
 		rng:      mrand.New(mrand.NewPCG(uint64(cfg.Seed), 0x6d6f64656c617274)),
+		done:     make(chan struct{}),
 	}
 	if cfg.RateLimit > 0 {
 		e.limiter = newLimiter(cfg.RateLimit, cfg.Now())
@@ -243,6 +256,15 @@ func New(cfg Config) *Emulator {
 }
 
 func (e *Emulator) now() time.Time { return e.cfg.Now() }
+
+// Close releases every request held by FaultHang, FaultDrip or FaultLatency:
+// each ends at once and its connection is closed without (the rest of) an
+// answer. A server's Shutdown, or httptest.Server.Close, waits for running
+// handlers, so call Close first. Requests that arrive later are served, but
+// those faults no longer wait. Close may be called more than once.
+func (e *Emulator) Close() {
+	e.closeOnce.Do(func() { close(e.done) })
+}
 
 func (e *Emulator) logf(format string, args ...any) {
 	if e.cfg.Logf != nil {
@@ -296,9 +318,11 @@ type call struct {
 	r         *http.Request
 	route     route
 	requestID string
+	body      []byte // read before the faults act (see serve)
+	bodyErr   error
+	fault     *Fault // a fault that shapes the operation (FaultKind.shapes)
 	status    int
 	auth      string
-	changed   bool // a job was changed: OnChange is due
 	drop      dropMode
 }
 
@@ -311,12 +335,31 @@ const (
 	resetConn
 )
 
+// answerWriteTimeout bounds the writing of one answer (or one dripped
+// byte) to a client that does not read. It stands in for the server's
+// WriteTimeout, which counts from the end of the request and so would cut the
+// deliberate delays of FaultLatency, FaultHang and FaultDrip.
+const answerWriteTimeout = time.Minute
+
+// setWriteDeadline gives the next write answerWriteTimeout plus extra. Where
+// the writer has no deadline (a test's recorder, a captured answer) it does
+// nothing.
+func (c *call) setWriteDeadline(extra time.Duration) {
+	_ = http.NewResponseController(c.w).SetWriteDeadline(time.Now().Add(answerWriteTimeout + extra))
+}
+
 func (c *call) writeJSON(status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"is_success":false,"error_code":"ModelArts.0010","error_message":"internal error"}`)
 	}
+	c.writeBody(status, b)
+}
+
+// writeBody answers status with a JSON body already encoded.
+func (c *call) writeBody(status int, b []byte) {
+	c.setWriteDeadline(0)
 	h := c.w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
@@ -345,9 +388,6 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, route: parseRoute(r.Method, r.URL.Path), requestID: e.newRequestID()}
 	w.Header().Set("X-Request-Id", c.requestID)
 	e.serve(c)
-	if c.changed && e.cfg.OnChange != nil {
-		e.cfg.OnChange()
-	}
 	// Recorded before a faulted connection is dropped, so that a test which
 	// sees the client fail also sees the record.
 	e.record(RequestRecord{Method: r.Method, Path: r.URL.Path, Op: c.route.op, JobID: c.route.jobID, Status: c.status, Auth: c.auth})
@@ -367,18 +407,21 @@ func (e *Emulator) serve(c *call) {
 			return
 		}
 	}
+	// The body is read before any fault waits: the server's ReadTimeout
+	// covers the request until its body is read, and must not cut a
+	// deliberate delay.
+	c.body, c.bodyErr = io.ReadAll(io.LimitReader(c.r.Body, maxBodyBytes+1))
 	f, latency := e.pickFault(c.route)
-	if latency > 0 {
-		t := time.NewTimer(latency)
-		select {
-		case <-t.C:
-		case <-c.r.Context().Done():
-			t.Stop()
-			return
-		}
+	if latency > 0 && !e.wait(c, latency) {
+		return
 	}
 	switch {
 	case f == nil:
+		e.handle(c)
+	case f.Kind == FaultHang:
+		e.hang(c)
+	case f.Kind.shapes():
+		c.fault = &f.Fault
 		e.handle(c)
 	case !f.Kind.after():
 		e.applyFault(c, f)
@@ -400,19 +443,19 @@ func (e *Emulator) newRequestID() string {
 
 // handle routes, authenticates and performs the operation.
 func (e *Emulator) handle(c *call) {
+	// Unknown paths and methods are the API gateway's answers: its shape,
+	// without is_success.
 	if !c.route.known {
-		c.writeJSON(http.StatusNotFound, map[string]any{"is_success": false, "error_code": "APIG.0101",
-			"error_msg": "The API does not exist or has not been published in the environment.", "request_id": c.requestID})
+		c.gatewayError(http.StatusNotFound, "APIG.0101", "The API does not exist or has not been published in the environment.")
 		return
 	}
 	if c.route.op == "" {
 		c.w.Header().Set("Allow", c.route.allow)
-		c.writeJSON(http.StatusMethodNotAllowed, map[string]any{"is_success": false, "error_code": "APIG.0101",
-			"error_msg": "The API does not exist: method " + c.r.Method + " is not allowed here.", "request_id": c.requestID})
+		c.gatewayError(http.StatusMethodNotAllowed, "APIG.0101", "The API does not exist: method "+c.r.Method+" is not allowed here.")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(c.r.Body, maxBodyBytes+1))
-	if err != nil {
+	body := c.body
+	if c.bodyErr != nil {
 		c.gatewayError(http.StatusBadRequest, "APIG.0201", "API request error: reading the body failed.")
 		return
 	}

@@ -319,3 +319,27 @@ func (r result) listed(i int) map[string]any {
 	job, _ := jobs[i].(map[string]any)
 	return job
 }
+
+// keysOf returns the sorted keys of a JSON object answer.
+func keysOf(r result) string {
+	keys := make([]string, 0, len(r.body))
+	for k := range r.body {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+// gatewayShaped reports whether an answer is exactly the API gateway's error
+// shape: error_code, error_msg and a request_id equal to X-Request-Id.
+func gatewayShaped(r result) bool {
+	return keysOf(r) == "error_code,error_msg,request_id" && r.str("request_id") == r.header.Get("X-Request-Id") &&
+		strings.HasPrefix(r.header.Get("Content-Type"), "application/json")
+}
+
+// modelArtsShaped reports whether an answer is exactly the service's error
+// shape: is_success false, error_code and error_message.
+func modelArtsShaped(r result) bool {
+	return keysOf(r) == "error_code,error_message,is_success" && r.body["is_success"] == false &&
+		strings.HasPrefix(r.header.Get("Content-Type"), "application/json")
+}

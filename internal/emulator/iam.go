@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"time"
 )
 
 // iamAuthRequest is the body of POST /v3/auth/tokens (password method).
@@ -31,6 +32,37 @@ type iamAuthRequest struct {
 			} `json:"project"`
 		} `json:"scope"`
 	} `json:"auth"`
+}
+
+// Bounds of the map of issued tokens.
+const (
+	tokenSweepAt = 1000  // from this many tokens on, expired ones are dropped at each issue
+	maxTokens    = 10000 // live tokens kept at most
+)
+
+// storeToken keeps an issued token, with the map bounded: from tokenSweepAt
+// tokens on, expired ones are dropped, and at maxTokens live ones the token
+// that expires first is evicted (its holder gets 401 "token invalid" and logs
+// in again, as after a revocation). Callers hold e.mu.
+func (e *Emulator) storeToken(token string, expires, now time.Time) {
+	if len(e.tokens) >= tokenSweepAt {
+		for k, t := range e.tokens {
+			if t.expired || !now.Before(t.expires) {
+				delete(e.tokens, k)
+			}
+		}
+	}
+	if len(e.tokens) >= maxTokens {
+		var first string
+		var at time.Time
+		for k, t := range e.tokens {
+			if first == "" || t.expires.Before(at) {
+				first, at = k, t.expires
+			}
+		}
+		delete(e.tokens, first)
+	}
+	e.tokens[token] = issuedToken{expires: expires}
 }
 
 func (c *call) iamError(status int, title, msg string) {
@@ -79,14 +111,7 @@ func (e *Emulator) handleIAM(c *call, body []byte) {
 	issued := e.now()
 	expires := issued.Add(e.cfg.TokenTTL)
 	e.mu.Lock()
-	if len(e.tokens) >= 1000 {
-		for k, t := range e.tokens {
-			if t.expired || !issued.Before(t.expires) {
-				delete(e.tokens, k)
-			}
-		}
-	}
-	e.tokens[token] = issuedToken{expires: expires}
+	e.storeToken(token, expires, issued)
 	e.mu.Unlock()
 
 	domain := map[string]any{"id": "emulator-domain-id", "name": e.cfg.Domain}

@@ -2,14 +2,12 @@ package emulator
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
-	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +65,7 @@ type job struct {
 	fixed    int64     // phaseFixed: the status; phaseStarting: the failure to land in (0: RUNNING)
 	runMs    int64     // running time accumulated before since
 	deleteAt time.Time // zero unless deleted with Config.DeleteDelay
+	echoType bool      // created under FaultNormalize: answers carry job_type
 }
 
 // observe derives a job's status and duration (ms) at now.
@@ -103,6 +102,24 @@ func (e *Emulator) observe(j *job, now time.Time) (status, durationMs int64) {
 		return StatusRunning, j.runMs + running.Milliseconds()
 	}
 	return j.fixed, j.runMs
+}
+
+// remainingHours is the auto-stop time left, in hours of Config.HourScale
+// (the unit of schedule.duration), while a stop is pending: the job has a
+// schedule of more than 0 hours and is starting or running toward it. It is
+// nil otherwise, the API's null.
+func (e *Emulator) remainingHours(j *job, now time.Time) *float64 {
+	h := j.info.AutoStopHours
+	if h == nil || *h <= 0 || j.phase != phaseStarting || j.fixed != 0 {
+		return nil
+	}
+	limit := time.Duration(*h) * e.cfg.HourScale
+	running := max(now.Sub(j.since)-e.cfg.StartDelay, 0)
+	if running >= limit {
+		return nil
+	}
+	left := math.Round(float64(limit-running)/float64(e.cfg.HourScale)*1000) / 1000
+	return &left
 }
 
 func (e *Emulator) snapshot(j *job, now time.Time) Job {
@@ -175,7 +192,8 @@ func (e *Emulator) num(v int64) any {
 	return v
 }
 
-// jobView is a job in the API's detail shape (section 1.3).
+// jobView is a job in the API's detail shape (section 1.3). job_id comes
+// first after is_success: FaultDuplicateKey relies on it.
 type jobView struct {
 	IsSuccess  *bool  `json:"is_success,omitempty"`
 	JobID      any    `json:"job_id"`
@@ -187,14 +205,45 @@ type jobView struct {
 	TrainURL   string `json:"train_url"`
 	ServiceURL string `json:"service_url"`
 	ResourceID string `json:"resource_id"`
+	// RemainingDuration is always written: null when no auto-stop is
+	// pending, as the docs' sample shows.
+	RemainingDuration *float64 `json:"remaining_duration"`
+	// Schedule is set in list elements of a job created with a schedule.
+	Schedule *scheduleView `json:"schedule,omitempty"`
+	// JobType is set only for a job created under FaultNormalize.
+	JobType string `json:"job_type,omitempty"`
 }
 
-func (e *Emulator) view(j Job) jobView {
-	return jobView{
+// scheduleView is a job's schedule as list elements show it.
+type scheduleView struct {
+	Type     string `json:"type"`
+	TimeUnit string `json:"time_unit"`
+	Duration int64  `json:"duration"`
+}
+
+// observed is a job as read at one instant, with what its view needs beyond
+// Job.
+type observed struct {
+	Job
+	remaining *float64
+	echoType  bool
+}
+
+func (e *Emulator) observed(j *job, now time.Time) observed {
+	return observed{Job: e.snapshot(j, now), remaining: e.remainingHours(j, now), echoType: j.echoType}
+}
+
+func (e *Emulator) view(o observed) jobView {
+	j := o.Job
+	v := jobView{
 		JobID: e.num(j.JobID), JobName: j.JobName, JobDesc: j.JobDesc, Status: e.num(j.Status),
 		CreateTime: e.num(j.CreateTime), Duration: e.num(j.Duration), TrainURL: j.TrainURL,
-		ServiceURL: j.ServiceURL, ResourceID: j.ResourceID,
+		ServiceURL: j.ServiceURL, ResourceID: j.ResourceID, RemainingDuration: o.remaining,
 	}
+	if o.echoType {
+		v.JobType = j.JobType
+	}
+	return v
 }
 
 var success = map[string]any{"is_success": true}
@@ -313,6 +362,11 @@ func (e *Emulator) createJob(c *call, body []byte) {
 		c.bodyError(err)
 		return
 	}
+	normalize := c.shaping(FaultNormalize) != nil
+	if normalize && req.JobType != nil {
+		lower := strings.ToLower(*req.JobType)
+		req.JobType = &lower
+	}
 	j := Job{JobType: "tensorboard"}
 	switch {
 	case req.JobName == nil || !validJobName(*req.JobName):
@@ -346,20 +400,35 @@ func (e *Emulator) createJob(c *call, body []byte) {
 	if req.Flavor != nil {
 		j.Flavor = *req.Flavor.Code
 	}
+	if normalize {
+		j.JobDesc = strings.TrimSpace(j.JobDesc)
+		if !strings.HasSuffix(j.TrainURL, "/") {
+			j.TrainURL += "/"
+		}
+	}
 
+	e.changeMu.Lock()
+	defer e.changeMu.Unlock()
 	now := e.now()
 	e.mu.Lock()
 	e.purge(now)
 	total, active := e.usage(now)
-	if total >= e.cfg.MaxJobs {
-		e.mu.Unlock()
-		c.refuse(&apiError{http.StatusBadRequest, "ModelArts.0118",
-			fmt.Sprintf("Quota exceeded: at most %d visualization jobs may exist.", e.cfg.MaxJobs)})
-		return
+	var refusal *apiError
+	switch {
+	case total >= e.cfg.MaxJobs:
+		refusal = &apiError{http.StatusBadRequest, "ModelArts.0118",
+			fmt.Sprintf("Quota exceeded: at most %d visualization jobs may exist.", e.cfg.MaxJobs)}
+	case active >= e.cfg.Quota:
+		refusal = e.quotaExceeded()
+	case e.nextID >= math.MaxInt64 || e.jobs[e.nextID] != nil:
+		// IDs are int64 (the API's Long); the last one is kept as the
+		// "exhausted" mark, so next_job_id never overflows in the state file.
+		refusal = &apiError{http.StatusInternalServerError, "ModelArts.0010",
+			"Internal error: no visualization job ID is left to assign."}
 	}
-	if active >= e.cfg.Quota {
+	if refusal != nil {
 		e.mu.Unlock()
-		c.refuse(e.quotaExceeded())
+		c.refuse(refusal)
 		return
 	}
 	j.JobID = e.nextID
@@ -367,143 +436,42 @@ func (e *Emulator) createJob(c *call, body []byte) {
 	j.CreateTime = now.UnixMilli()
 	j.ServiceURL = e.serviceURL(j.JobType, j.JobID)
 	j.ResourceID = resourceID(j.JobID)
-	stored := &job{info: j, phase: phaseStarting, since: now, fixed: e.nextFailure}
+	failure := e.nextFailure
+	stored := &job{info: j, phase: phaseStarting, since: now, fixed: failure, echoType: normalize}
 	e.nextFailure = 0
 	e.jobs[j.JobID] = stored
 	status, _ := e.observe(stored, now)
 	e.mu.Unlock()
 
-	c.changed = true
+	if !e.commit(c, func() {
+		delete(e.jobs, j.JobID)
+		e.nextID = j.JobID
+		e.nextFailure = failure
+	}) {
+		return
+	}
 	c.writeJSON(http.StatusOK, map[string]any{"is_success": true, "job_id": e.num(j.JobID), "job_name": j.JobName,
-		"status": e.num(status), "create_time": e.num(j.CreateTime)})
+		"status": e.num(status), "create_time": e.num(j.CreateTime), "service_url": j.ServiceURL})
 }
 
-// listParams are the query parameters List accepts; anything else is refused
-// so that a misspelt parameter is noticed.
-var listParams = map[string]bool{"status": true, "per_page": true, "page": true, "sortBy": true, "sort_by": true,
-	"order": true, "search_content": true, "workspace_id": true}
-
-var sortKeys = map[string]func(a, b *Job) int{
-	"job_id":      func(a, b *Job) int { return cmp.Compare(a.JobID, b.JobID) },
-	"job_name":    func(a, b *Job) int { return strings.Compare(a.JobName, b.JobName) },
-	"job_desc":    func(a, b *Job) int { return strings.Compare(a.JobDesc, b.JobDesc) },
-	"create_time": func(a, b *Job) int { return cmp.Compare(a.CreateTime, b.CreateTime) },
-	"status":      func(a, b *Job) int { return cmp.Compare(a.Status, b.Status) },
-}
-
-func (e *Emulator) listJobs(c *call) {
-	q, err := url.ParseQuery(c.r.URL.RawQuery)
-	if err != nil {
-		c.modelArtsError(http.StatusBadRequest, "ModelArts.0101", "Invalid argument: malformed query string.")
-		return
+// commit hands a change to Config.OnChange. When the hook fails, undo runs
+// under the lock, the request is answered 500 ModelArts.0010 and commit
+// reports false. Callers hold e.changeMu and not e.mu.
+func (e *Emulator) commit(c *call, undo func()) bool {
+	if e.cfg.OnChange == nil {
+		return true
 	}
-	for k, v := range q {
-		if !listParams[k] {
-			c.paramError(fmt.Sprintf("Invalid parameter %s: unknown query parameter.", k))
-			return
-		}
-		if len(v) > 1 {
-			c.paramError(fmt.Sprintf("Invalid parameter %s: given more than once.", k))
-			return
-		}
+	err := e.cfg.OnChange()
+	if err == nil {
+		return true
 	}
-	intParam := func(name string, def, lo, hi int64) (int64, bool) {
-		if !q.Has(name) {
-			return def, true
-		}
-		n, err := strconv.ParseInt(q.Get(name), 10, 64)
-		if err != nil || n < lo || n > hi {
-			c.paramError(fmt.Sprintf("Invalid parameter %s: must be an integer from %d to %d.", name, lo, hi))
-			return 0, false
-		}
-		return n, true
-	}
-	perPage, ok := intParam("per_page", 10, 1, 1000)
-	if !ok {
-		return
-	}
-	page, ok := intParam("page", 1, 1, 1<<31)
-	if !ok {
-		return
-	}
-	var statusFilter *int64
-	if q.Has("status") {
-		st, ok := intParam("status", 0, 0, 1<<31)
-		if !ok {
-			return
-		}
-		statusFilter = &st
-	}
-	sortBy := "job_id"
-	if q.Has("sortBy") && q.Has("sort_by") && q.Get("sortBy") != q.Get("sort_by") {
-		c.paramError("Invalid parameter sortBy: sortBy and sort_by disagree.")
-		return
-	}
-	for _, k := range []string{"sortBy", "sort_by"} {
-		if q.Has(k) {
-			sortBy = q.Get(k)
-		}
-	}
-	compare, ok := sortKeys[sortBy]
-	if !ok {
-		c.paramError("Invalid parameter sortBy: must be job_id, job_name, job_desc, create_time or status.")
-		return
-	}
-	order := "asc"
-	if q.Has("order") {
-		order = q.Get("order")
-	}
-	if order != "asc" && order != "desc" {
-		c.paramError(`Invalid parameter order: must be "asc" or "desc".`)
-		return
-	}
-	search := q.Get("search_content")
-	if utf8.RuneCountInString(search) > 64 {
-		c.paramError("Invalid parameter search_content: at most 64 characters.")
-		return
-	}
-	search = strings.ToLower(search)
-	// Every job lives in the default workspace "0".
-	otherWorkspace := q.Has("workspace_id") && q.Get("workspace_id") != "0"
-
-	now := e.now()
 	e.mu.Lock()
-	e.purge(now)
-	total, _ := e.usage(now)
-	var matched []Job
-	for _, j := range e.jobs {
-		if otherWorkspace {
-			break
-		}
-		s := e.snapshot(j, now)
-		if statusFilter != nil && s.Status != *statusFilter {
-			continue
-		}
-		if search != "" && !strings.Contains(strings.ToLower(s.JobName), search) {
-			continue
-		}
-		matched = append(matched, s)
-	}
+	undo()
 	e.mu.Unlock()
-
-	sort.Slice(matched, func(a, b int) bool {
-		x, y := &matched[a], &matched[b]
-		if order == "desc" {
-			x, y = y, x
-		}
-		if r := compare(x, y); r != 0 {
-			return r < 0
-		}
-		return x.JobID < y.JobID
-	})
-	views := []jobView{}
-	if from := (page - 1) * perPage; from < int64(len(matched)) {
-		for _, j := range matched[from:min(from+perPage, int64(len(matched)))] {
-			views = append(views, e.view(j))
-		}
-	}
-	c.writeJSON(http.StatusOK, map[string]any{"is_success": true, "job_total_count": len(matched),
-		"job_count_limit": max(e.cfg.MaxJobs-total, 0), "quotas": e.cfg.Quota, "jobs": views})
+	e.logf("%s %s: change undone, OnChange failed: %v", c.r.Method, c.r.URL.Path, err)
+	c.modelArtsError(http.StatusInternalServerError, "ModelArts.0010",
+		"Internal error: the change could not be saved, so it was not made.")
+	return false
 }
 
 func (e *Emulator) getJob(c *call, id int64) {
@@ -511,19 +479,35 @@ func (e *Emulator) getJob(c *call, id int64) {
 	e.mu.Lock()
 	e.purge(now)
 	j, ok := e.jobs[id]
-	var s Job
+	var o observed
 	if ok {
-		s = e.snapshot(j, now)
+		o = e.observed(j, now)
 	}
 	e.mu.Unlock()
 	if !ok {
 		c.notFound(id)
 		return
 	}
-	v := e.view(s)
+	v := e.view(o)
 	t := true
 	v.IsSuccess = &t
-	c.writeJSON(http.StatusOK, v)
+	if f := c.shaping(FaultWrongJobID); f != nil {
+		v.JobID = e.num(f.bodyJobID(id))
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.writeJSON(http.StatusOK, v) // answers the encoding failure
+		return
+	}
+	if f := c.shaping(FaultDuplicateKey); f != nil {
+		// job_id is the first key after is_success; the twin goes right
+		// after its value.
+		real, _ := json.Marshal(v.JobID)
+		twin, _ := json.Marshal(e.num(f.bodyJobID(id)))
+		key := append([]byte(`"job_id":`), real...)
+		b = bytes.Replace(b, key, append(append(key, `,"Job_ID":`...), twin...), 1)
+	}
+	c.writeBody(http.StatusOK, b)
 }
 
 func (e *Emulator) updateJob(c *call, id int64, body []byte) {
@@ -542,8 +526,12 @@ func (e *Emulator) updateJob(c *call, id int64, body []byte) {
 		c.paramError("Invalid parameter job_desc: at most 256 characters.")
 		return
 	}
+	desc := *req.JobDesc
+	if c.shaping(FaultNormalize) != nil {
+		desc = strings.TrimSpace(desc)
+	}
 	e.mutate(c, id, func(j *job, _, _ int64, _ time.Time) *apiError {
-		j.info.JobDesc = *req.JobDesc
+		j.info.JobDesc = desc
 		return nil
 	})
 }
@@ -594,13 +582,18 @@ func (e *Emulator) restartJob(c *call, id int64) {
 
 // mutate runs change on a job, under the lock, with the job's current status
 // and duration, then answers change's refusal or success.
+// A change that OnChange cannot save is undone.
 func (e *Emulator) mutate(c *call, id int64, change func(j *job, status, dur int64, now time.Time) *apiError) {
+	e.changeMu.Lock()
+	defer e.changeMu.Unlock()
 	now := e.now()
 	e.mu.Lock()
 	e.purge(now)
 	j, ok := e.jobs[id]
 	var refusal *apiError
+	var before job
 	if ok {
+		before = *j
 		status, dur := e.observe(j, now)
 		refusal = change(j, status, dur, now)
 	}
@@ -610,8 +603,21 @@ func (e *Emulator) mutate(c *call, id int64, change func(j *job, status, dur int
 		c.notFound(id)
 	case refusal != nil:
 		c.refuse(refusal)
-	default:
-		c.changed = true
+	case e.commit(c, func() { e.restoreJob(before) }):
 		c.writeJSON(http.StatusOK, success)
 	}
+}
+
+// restoreJob puts a job back as it was before a change, keeping the count of
+// pending deletes right whatever the change or a purge since did. Callers
+// hold e.mu.
+func (e *Emulator) restoreJob(before job) {
+	id := before.info.JobID
+	if cur, ok := e.jobs[id]; ok && !cur.deleteAt.IsZero() {
+		e.pendingDeletes--
+	}
+	if !before.deleteAt.IsZero() {
+		e.pendingDeletes++
+	}
+	e.jobs[id] = &before
 }

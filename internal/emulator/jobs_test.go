@@ -12,12 +12,14 @@ import (
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // TestCreate_answersLikeTheDocs: the create answer has the documented fields
-// and the job then reads back with every detail field.
+// plus service_url, and the job then reads back with every detail field,
+// remaining_duration null when there is no auto-stop.
 func TestCreate_answersLikeTheDocs(t *testing.T) {
 	h := newHarness(t, Config{})
 	r := h.do("POST", jobsPath, `{"job_name":"resnet50-tb","job_desc":"TensorBoard for ResNet-50","train_url":"/ml-bucket/resnet50/train/"}`)
 	if r.status != 200 || r.body["is_success"] != true || r.str("job_name") != "resnet50-tb" ||
-		r.num("status") != StatusInit || r.num("create_time") != h.clock.Now().UnixMilli() || r.num("job_id") != 1 {
+		r.num("status") != StatusInit || r.num("create_time") != h.clock.Now().UnixMilli() || r.num("job_id") != 1 ||
+		r.str("service_url") != "https://console.emulator.local/modelarts2/tensorboard/"+DefaultProjectID+"/1/" || len(r.body) != 6 {
 		t.Fatalf("create: %d %s", r.status, r.raw)
 	}
 
@@ -25,8 +27,12 @@ func TestCreate_answersLikeTheDocs(t *testing.T) {
 	want := map[string]any{
 		"is_success": true, "job_id": 1.0, "job_name": "resnet50-tb", "job_desc": "TensorBoard for ResNet-50",
 		"status": 1.0, "create_time": float64(h.clock.Now().UnixMilli()), "duration": 0.0,
-		"train_url":   "/ml-bucket/resnet50/train/",
-		"service_url": "https://console.emulator.local/modelarts2/tensorboard/" + DefaultProjectID + "/1/",
+		"train_url":          "/ml-bucket/resnet50/train/",
+		"service_url":        "https://console.emulator.local/modelarts2/tensorboard/" + DefaultProjectID + "/1/",
+		"remaining_duration": nil,
+	}
+	if v, ok := g.body["remaining_duration"]; !ok || v != nil {
+		t.Errorf("remaining_duration must be present and null: %s", g.raw)
 	}
 	for k, v := range want {
 		if g.body[k] != v {
@@ -390,13 +396,14 @@ func TestNumbersAsStrings(t *testing.T) {
 }
 
 // TestRouting_unknownAndWrongMethod: unknown paths are 404 and wrong methods
-// 405, both JSON with is_success false, before authentication.
+// 405, before authentication, both in the API gateway's shape (exactly
+// error_code, error_msg and request_id: the gateway knows no is_success).
 func TestRouting_unknownAndWrongMethod(t *testing.T) {
 	h := newHarness(t, Config{})
 	for _, p := range []string{"/", "/v2/" + DefaultProjectID + "/visualization-jobs", jobsPath + "/", jobPath(1) + "/pause",
 		"/v1/" + DefaultProjectID + "/training-jobs", jobPath(1) + "/stop/now", "/v3/auth/tokens/x"} {
 		r := h.do("GET", p, "", withNoAuth())
-		if r.status != 404 || r.body["is_success"] != false || r.str("error_code") != "APIG.0101" {
+		if r.status != 404 || !gatewayShaped(r) || r.str("error_code") != "APIG.0101" {
 			t.Errorf("GET %s: %d %s", p, r.status, r.raw)
 		}
 	}
@@ -407,7 +414,7 @@ func TestRouting_unknownAndWrongMethod(t *testing.T) {
 		{"PUT", jobPath(1) + "/restart", "POST"},
 	} {
 		r := h.do(tc.method, tc.path, "", withNoAuth())
-		if r.status != 405 || r.body["is_success"] != false || r.header.Get("Allow") != tc.allow {
+		if r.status != 405 || !gatewayShaped(r) || r.header.Get("Allow") != tc.allow {
 			t.Errorf("%s %s: %d Allow %q %s", tc.method, tc.path, r.status, r.header.Get("Allow"), r.raw)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,7 +24,13 @@ type stateFile struct {
 // RUNNING, KILLING goes on to CANCELED, a RUNNING job's duration grows from
 // the seeded value (and auto-stops after AutoStopHours from now), and any
 // other status stays as it is. Nothing is added when an error is returned.
+// IDs given to jobs without one, like those of created jobs, stay below
+// math.MaxInt64: once the next ID would be math.MaxInt64, no more can be
+// given (create answers 500 ModelArts.0010), though a job may be seeded with
+// that explicit ID.
 func (e *Emulator) Seed(jobs ...Job) error {
+	e.changeMu.Lock()
+	defer e.changeMu.Unlock()
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -55,11 +62,18 @@ func (e *Emulator) build(jobs []Job, existing map[int64]*job, nextID int64, now 
 			return nil, 0, fmt.Errorf("seed job %q: job_id %d is already taken", j.JobName, j.JobID)
 		}
 		taken[j.JobID] = true
-		nextID = max(nextID, j.JobID+1)
+		if j.JobID == math.MaxInt64 {
+			nextID = math.MaxInt64 // no ID left, without overflowing
+		} else {
+			nextID = max(nextID, j.JobID+1)
+		}
 	}
 	built := make([]*job, 0, len(jobs))
 	for _, j := range jobs {
 		if j.JobID == 0 {
+			if nextID >= math.MaxInt64 || taken[nextID] || existing[nextID] != nil {
+				return nil, 0, fmt.Errorf("seed job %q: no job ID is left to assign", j.JobName)
+			}
 			j.JobID = nextID
 			nextID++
 		}
@@ -140,6 +154,8 @@ func (e *Emulator) Jobs() []Job {
 // DeleteJob removes a job at once, out of band (as if deleted in the
 // console), and reports whether it existed.
 func (e *Emulator) DeleteJob(id int64) bool {
+	e.changeMu.Lock()
+	defer e.changeMu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	j, ok := e.jobs[id]
@@ -218,6 +234,8 @@ func (e *Emulator) LoadState(path string) error {
 		return fmt.Errorf("parsing state file %s: %w", path, err)
 	}
 	now := e.now()
+	e.changeMu.Lock()
+	defer e.changeMu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	built, next, err := e.build(st.Jobs, nil, max(st.NextJobID, 1), now)

@@ -194,7 +194,7 @@ func TestDeleteJob_outOfBand(t *testing.T) {
 // TestOnChange: the hook runs after each change, not after reads or refusals.
 func TestOnChange(t *testing.T) {
 	var n int
-	h := newHarness(t, Config{OnChange: func() { n++ }})
+	h := newHarness(t, Config{OnChange: func() error { n++; return nil }})
 	id := h.create("c")
 	h.do("GET", jobPath(id), "")
 	h.do("PUT", jobPath(id), `{"job_desc":"d"}`)

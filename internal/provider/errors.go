@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
@@ -36,7 +37,10 @@ func isAnswerAboutJob(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	if authErrorCodes[apiErr.Code] {
+	// Only ModelArts' own answer says anything about the job: a gateway
+	// code (APIG.*, such as a 404 for a wrong endpoint), a proxy's HTML page
+	// or an empty body does not, whatever its status.
+	if authErrorCodes[apiErr.Code] || !strings.HasPrefix(apiErr.Code, "ModelArts.") {
 		return false
 	}
 	switch {
@@ -61,6 +65,14 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 	detail := "Could not " + what + ".\n\n"
 	var apiErr *client.APIError
 	hasAPIErr := errors.As(err, &apiErr)
+	var refused *refusedError
+	if errors.As(err, &refused) {
+		return detail + refused.Error() + "."
+	}
+	var ambiguous *ambiguousCreateError
+	if errors.As(err, &ambiguous) {
+		return detail + "No job was adopted: " + ambiguous.Error() + "."
+	}
 	var statusErr *jobStatusError
 	if errors.As(err, &statusErr) {
 		return detail + "ModelArts reports that " + statusErr.Error() + ".\n\nCheck that train_url is an OBS " +

@@ -510,7 +510,7 @@ func testJobResourceExample(t *testing.T, path string) {
 				Config: env.providerBlock("aksk") + readExample(t, path),
 				ConfigStateChecks: []statecheck.StateCheck{
 					attr(tb, "status_name", knownvalue.StringExact("JOBSTAT_RUNNING")),
-					attr(tb, "running", knownvalue.Bool(true)),
+					attr(tb, "running", knownvalue.Null()),
 					attr(tb, "auto_stop_hours", knownvalue.Int64Exact(4)),
 					attr(mi, "status_name", knownvalue.StringExact("JOBSTAT_CANCELED")),
 					attr(mi, "running", knownvalue.Bool(false)),

@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
@@ -111,4 +114,49 @@ func jobDataSourceAttributes() map[string]dsschema.Attribute {
 		"resource_id":        dsschema.StringAttribute{Computed: true, MarkdownDescription: d["resource_id"]},
 		"remaining_duration": dsschema.Float64Attribute{Computed: true, MarkdownDescription: d["remaining_duration"]},
 	}
+}
+
+// warnUnsafeText adds one warning for a job whose strings hold characters
+// that a terminal interprets rather than shows: C0 and C1 controls (an
+// escape sequence can retitle the window or hide text) and the Unicode bidi
+// controls (U+202A to U+202E, U+2066 to U+2069), which reorder what is
+// printed. The values go into the state unchanged: they are the job's data.
+func warnUnsafeText(diags *diag.Diagnostics, id string, j *client.VisualizationJob) {
+	if j == nil {
+		return
+	}
+	var fields []string
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{
+		{"job_name", j.JobName}, {"job_desc", j.JobDesc}, {"train_url", j.TrainURL},
+		{"service_url", j.ServiceURL}, {"resource_id", j.ResourceID}, {"job_type", j.JobType},
+	} {
+		if f.v != nil && hasUnsafeText(*f.v) {
+			fields = append(fields, f.name)
+		}
+	}
+	if len(fields) == 0 {
+		return
+	}
+	diags.AddWarning("Visualization Job Text Holds Control Characters",
+		fmt.Sprintf("ModelArts returned %s of visualization job %s with control or text-direction characters. "+
+			"The values are kept as they are in the state, but Terraform prints them raw, so a terminal may "+
+			"show the plan differently from what it says. Check the job in the ModelArts console; "+
+			"jsonencode() of the value shows the characters escaped.", strings.Join(fields, ", "), id))
+}
+
+// hasUnsafeText reports whether s holds a C0 or C1 control (tab and newline
+// included: they do not belong in these fields) or a bidi control.
+func hasUnsafeText(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < 0x20, r >= 0x7f && r <= 0x9f:
+			return true
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return true
+		}
+	}
+	return false
 }

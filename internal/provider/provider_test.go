@@ -95,6 +95,9 @@ func startTestEnv(t *testing.T, cfg emulator.Config, jobs []emulator.Job, useTLS
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
+	// Cleanups run last-in first-out: the emulator releases requests held
+	// by hang and drip faults before the server waits for its handlers.
+	t.Cleanup(emu.Close)
 	return &testEnv{emu: emu, url: srv.URL, now: now}, srv
 }
 

@@ -72,7 +72,7 @@ provider "modelarts" {
 			Steps: []resource.TestStep{
 				{
 					Config: providerBlock + jobDataSourceConfig("8992") +
-						jobResourceConfig(`job_name = "tb-`+strings.ReplaceAll(method, "_", "-")+`"`, `train_url = "/b/"`,
+						jobResourceConfig(`job_name = "tb-`+strings.ReplaceAll(method, "_", "-")+`"`, `train_url = "/bkt/"`,
 							`job_desc = "secret test"`),
 					Check: keepState,
 				},

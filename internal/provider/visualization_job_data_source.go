@@ -112,6 +112,7 @@ func (d *visualizationJobDataSource) Read(ctx context.Context, req datasource.Re
 	switch {
 	case err == nil:
 		data.setJob(job)
+		warnUnsafeText(&resp.Diagnostics, id, job)
 	case !failOnError && isAnswerAboutJob(err):
 		var apiErr *client.APIError
 		errors.As(err, &apiErr)

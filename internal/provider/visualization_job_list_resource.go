@@ -162,8 +162,8 @@ func listedJobModel(ctx context.Context, req list.ListRequest, job *client.Visua
 		return model, diags
 	}
 	model.Timeouts = nullTimeouts
-	model.setJob(job)
-	model.Running = types.BoolNull()
+	model.setID(fmt.Sprint(*job.JobID))
+	model.setJob(job, &diags)
 	return model, diags
 }
 

@@ -15,14 +15,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
 )
@@ -32,7 +30,10 @@ var (
 	_ resource.ResourceWithConfigure   = &visualizationJobResource{}
 	_ resource.ResourceWithImportState = &visualizationJobResource{}
 	_ resource.ResourceWithIdentity    = &visualizationJobResource{}
+	_ resource.ResourceWithModifyPlan  = &visualizationJobResource{}
 )
+
+var jobNamePattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,20}$`)
 
 const (
 	defaultCreateTimeout = 20 * time.Minute
@@ -41,15 +42,6 @@ const (
 	jobTypeTensorBoard   = "tensorboard"
 	jobTypeMindInsight   = "mindinsight"
 )
-
-// Polling of asynchronous operations: the API documents no timings, so the
-// interval starts small (the emulator and a warm cloud are quick) and grows.
-var (
-	pollMinInterval = 200 * time.Millisecond
-	pollMaxInterval = 5 * time.Second
-)
-
-var jobNamePattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,20}$`)
 
 // NewVisualizationJobResource is the constructor of modelarts_visualization_job.
 func NewVisualizationJobResource() resource.Resource {
@@ -71,12 +63,15 @@ func (r *visualizationJobResource) Schema(ctx context.Context, _ resource.Schema
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages a ModelArts visualization job: a managed TensorBoard or MindInsight instance " +
 			"that serves the summary files under `train_url`. Creating waits until the job runs; `running` stops " +
-			"and restarts it in place; deleting waits until the job is gone.\n\n" +
-			"On refresh, `status`, `status_name`, `duration` and `remaining_duration` follow the job (they never " +
-			"cause a diff); `job_id`, `create_time`, `created_at`, `service_url` and `resource_id` never change " +
-			"for a job and are kept from the state in plans. `running` reflects the job: a job stopped outside " +
-			"Terraform, or by `auto_stop_hours`, plans a restart unless `running = false` (or " +
-			"`lifecycle { ignore_changes = [running] }`).",
+			"and restarts it in place; deleting waits until ModelArts says the job is gone.\n\n" +
+			"The state keeps what describes the job, not counters that change every second (`duration` and " +
+			"`remaining_duration` are on the data sources), so an unchanged job never shows as drift. On " +
+			"refresh, `status` and `status_name` follow the job: a job stopped outside Terraform shows as " +
+			"drift. `job_id`, `create_time`, `created_at`, `service_url` and `resource_id` never change for a " +
+			"job.\n\n" +
+			"Values ModelArts normalises (white space around `job_desc`, the trailing `/` of `train_url`, the " +
+			"case of `job_type`) stay as configured in the state while the server's value is the same up to " +
+			"that normalisation; any other difference shows as drift.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -98,10 +93,11 @@ func (r *visualizationJobResource) Schema(ctx context.Context, _ resource.Schema
 				MarkdownDescription: "Description of the job, up to 256 characters; changed in place. Defaults to `\"\"`.",
 			},
 			"train_url": schema.StringAttribute{
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers:       replace(),
-				MarkdownDescription: d["train_url"] + " Changing it replaces the job.",
+				Required:      true,
+				Validators:    []validator.String{obsPath{}},
+				PlanModifiers: replace(),
+				MarkdownDescription: d["train_url"] + " It must be an OBS path: a leading `/`, the bucket, then " +
+					"the directory (`s3://` and `obs://` URLs are refused). Changing it replaces the job.",
 			},
 			"job_type": schema.StringAttribute{
 				Optional:            true,
@@ -114,35 +110,43 @@ func (r *visualizationJobResource) Schema(ctx context.Context, _ resource.Schema
 			"flavor_code": schema.StringAttribute{
 				Optional:      true,
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: replace(),
+				PlanModifiers: []planmodifier.String{stringReplaceUnlessImported()},
 				MarkdownDescription: "Resource specification code (`flavor.code` in the API); usually left out so " +
-					"ModelArts picks the default. The API does not return it, so it is not read back or imported. " +
-					"Changing it replaces the job.",
+					"ModelArts picks the default. The API does not return it, so it cannot be read back: after an " +
+					"import the configured value is adopted without replacing the job. Changing it later replaces " +
+					"the job.",
 			},
 			"auto_stop_hours": schema.Int64Attribute{
 				Optional:      true,
 				Validators:    []validator.Int64{int64validator.Between(0, 24)},
-				PlanModifiers: []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+				PlanModifiers: []planmodifier.Int64{int64ReplaceUnlessImported()},
 				MarkdownDescription: "Stop the job automatically after this many hours (0 to 24), sent as the " +
-					"`schedule` of the create request. The API does not return it, so it is not read back or " +
-					"imported. Changing it replaces the job.",
+					"`schedule` of the create request. The details API does not return it, so it cannot be read " +
+					"back: after an import the configured value is adopted without replacing the job. Changing " +
+					"it later replaces the job.",
 			},
 			"running": schema.BoolAttribute{
 				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
-				MarkdownDescription: "Whether the job should run. `false` stops it and `true` restarts it, in place, " +
-					"waiting for the job to get there. Defaults to `true`.",
+				MarkdownDescription: "Whether the job should run. `true` restarts a stopped job and `false` stops " +
+					"a running one, in place, waiting for the job to get there; a job stopped outside Terraform " +
+					"(or by `auto_stop_hours`) then shows as drift. Left unset, the provider does not manage the " +
+					"run state: creating still waits until the job runs, but a job stopped later (by the " +
+					"`modelarts_visualization_job_stop` action, the console or auto-stop) stays stopped.",
 			},
-			"job_id":             schema.Int64Attribute{Computed: true, MarkdownDescription: d["job_id"], PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
-			"status":             schema.Int64Attribute{Computed: true, MarkdownDescription: d["status"]},
-			"status_name":        schema.StringAttribute{Computed: true, MarkdownDescription: d["status_name"]},
-			"create_time":        schema.Int64Attribute{Computed: true, MarkdownDescription: d["create_time"], PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
-			"created_at":         schema.StringAttribute{Computed: true, MarkdownDescription: d["created_at"], PlanModifiers: keep()},
-			"duration":           schema.Int64Attribute{Computed: true, MarkdownDescription: d["duration"]},
-			"service_url":        schema.StringAttribute{Computed: true, MarkdownDescription: d["service_url"], PlanModifiers: keep()},
-			"resource_id":        schema.StringAttribute{Computed: true, MarkdownDescription: d["resource_id"], PlanModifiers: keep()},
-			"remaining_duration": schema.Float64Attribute{Computed: true, MarkdownDescription: d["remaining_duration"]},
+			"recreate_on_failure": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "When `true`, a job found in a failed status (for example " +
+					"`JOBSTAT_IMAGE_FAILED`), which ModelArts cannot restart, is planned for replacement, unless " +
+					"`running = false`. When unset or `false`, such a plan warns and says how to replace the job " +
+					"by hand (`terraform apply -replace=...`).",
+			},
+			"job_id":      schema.Int64Attribute{Computed: true, MarkdownDescription: d["job_id"], PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
+			"status":      schema.Int64Attribute{Computed: true, MarkdownDescription: d["status"]},
+			"status_name": schema.StringAttribute{Computed: true, MarkdownDescription: d["status_name"]},
+			"create_time": schema.Int64Attribute{Computed: true, MarkdownDescription: d["create_time"], PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
+			"created_at":  schema.StringAttribute{Computed: true, MarkdownDescription: d["created_at"], PlanModifiers: keep()},
+			"service_url": schema.StringAttribute{Computed: true, MarkdownDescription: d["service_url"], PlanModifiers: keep()},
+			"resource_id": schema.StringAttribute{Computed: true, MarkdownDescription: d["resource_id"], PlanModifiers: keep()},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
@@ -174,8 +178,9 @@ func (r *visualizationJobResource) Create(ctx context.Context, req resource.Crea
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	ops := jobOps{client: r.client}
 	name := plan.JobName.ValueString()
-	id, err := r.create(ctx, plan.createRequest())
+	id, err := ops.createJob(ctx, plan.createRequest())
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Create Visualization Job", errorDetail(
 			fmt.Sprintf("create visualization job %q", name), "", err, timeout)+createHint(err))
@@ -183,14 +188,15 @@ func (r *visualizationJobResource) Create(ctx context.Context, req resource.Crea
 	}
 
 	// From here on the job exists: state is saved on every exit so that a
-	// failure leaves a tainted resource to replace, never an orphan.
-	plan.ID = types.StringValue(id)
-	job, err := r.waitFor(ctx, id, waitRunning)
-	if err == nil && !plan.Running.ValueBool() {
-		job, err = r.stop(ctx, id)
+	// failure leaves a tainted resource to replace, never an orphan. The ID
+	// is the one ModelArts answered; what the reads say never replaces it.
+	plan.setID(id)
+	job, err := ops.waitFor(ctx, newPacer(), id, waitRunning, waitOptions{notFoundGrace: createNotFoundGrace})
+	if err == nil && !plan.Running.IsNull() && !plan.Running.ValueBool() {
+		job, err = ops.stopJob(ctx, id, opOptions{Wait: true})
 	}
 	if job != nil {
-		plan.setJob(job)
+		plan.setJob(job, &resp.Diagnostics)
 	} else {
 		plan.setUnknownsNull()
 	}
@@ -200,123 +206,6 @@ func (r *visualizationJobResource) Create(ctx context.Context, req resource.Crea
 		resp.Diagnostics.AddError("Visualization Job Did Not Start", errorDetail(jobOp("start", id), id, err, timeout)+
 			"\n\nThe job was created and is saved in the state as tainted: the next apply replaces it.")
 	}
-}
-
-// create makes the job and returns its ID. When the answer to the create
-// request is lost after the request may have reached ModelArts (a reset
-// connection, a gateway error, a timeout), it looks the job up by name
-// instead of trusting the error, so one apply never makes two jobs; when the
-// lookup proves that no job was made, the request is sent again.
-func (r *visualizationJobResource) create(ctx context.Context, req client.CreateRequest) (string, error) {
-	before, err := r.jobIDsNamed(ctx, req.JobName)
-	if err != nil {
-		return "", fmt.Errorf("listing jobs named %q before creating: %w", req.JobName, err)
-	}
-	var id string
-	err = sendAction(ctx, "create", func(ctx context.Context) error {
-		res, err := r.client.CreateVisualizationJob(ctx, req)
-		if err == nil {
-			id = fmt.Sprint(res.JobID)
-		}
-		return err
-	}, func(ctx context.Context) (bool, error) {
-		after, err := r.jobIDsNamed(ctx, req.JobName)
-		if err != nil {
-			return false, fmt.Errorf("looking up job %q after the lost answer: %w", req.JobName, err)
-		}
-		for jobID := range after {
-			if !before[jobID] {
-				tflog.Info(ctx, "found the job the lost create made", map[string]any{"job_id": jobID})
-				id = fmt.Sprint(jobID)
-				return true, nil
-			}
-		}
-		return false, nil
-	})
-	return id, err
-}
-
-// maxActionSends bounds how often a non-idempotent request (create, stop,
-// restart) is sent when its answers keep getting lost.
-const maxActionSends = 3
-
-// actionLookupTimeout bounds the check, after the operation's own timeout
-// ended, of whether a request whose answer never came took effect.
-const actionLookupTimeout = 30 * time.Second
-
-// sendAction sends a request that must not be repeated blindly. The client
-// does not retry it after a failure that leaves open whether ModelArts acted
-// (see mayHaveActed); sendAction then asks acted whether it did. If it did,
-// the lost answer does not matter. If it did not and the failure was
-// transient, the request is sent again, up to maxActionSends times.
-func sendAction(ctx context.Context, action string, send func(context.Context) error, acted func(context.Context) (bool, error)) error {
-	for n := 1; ; n++ {
-		err := send(ctx)
-		if err == nil || !mayHaveActed(ctx, err) {
-			return err
-		}
-		tflog.Warn(ctx, "the answer to a request was lost; checking whether it took effect", map[string]any{
-			"action": action, "attempt": n, "error": err.Error(),
-		})
-		done, checkErr := checkActed(ctx, acted)
-		switch {
-		case checkErr != nil:
-			return errors.Join(err, checkErr)
-		case done:
-			return nil
-		case n >= maxActionSends || ctx.Err() != nil || !transientFailure(err):
-			return err
-		}
-	}
-}
-
-// checkActed runs acted even when the operation's time is up: whether the
-// job exists decides between a state that tracks it and an orphan.
-func checkActed(ctx context.Context, acted func(context.Context) (bool, error)) (bool, error) {
-	if ctx.Err() == nil {
-		return acted(ctx)
-	}
-	checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionLookupTimeout)
-	defer cancel()
-	return acted(checkCtx)
-}
-
-// mayHaveActed reports whether a failed request may still have taken effect:
-// it was sent but no definitive answer came back.
-func mayHaveActed(ctx context.Context, err error) bool {
-	if ctx.Err() != nil {
-		return true
-	}
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) {
-		return true
-	}
-	return apiErr.StatusCode >= 500 && apiErr.StatusCode != 503
-}
-
-// transientFailure reports whether a failure is worth another attempt once
-// it is known that the request did not take effect: a lost connection, a
-// cut-off answer or a gateway error, but not an error ModelArts reported.
-func transientFailure(err error) bool {
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) {
-		return !errors.Is(err, client.ErrMalformedResponse)
-	}
-	return apiErr.StatusCode == 502 || apiErr.StatusCode == 504
-}
-
-func (r *visualizationJobResource) jobIDsNamed(ctx context.Context, name string) (map[int64]bool, error) {
-	page, err := r.client.ListAllVisualizationJobs(ctx, client.ListOptions{SearchContent: name})
-	if err != nil {
-		return nil, err
-	}
-	ids := map[int64]bool{}
-	for _, j := range page.Jobs {
-		if j.JobID != nil && j.JobName != nil && *j.JobName == name {
-			ids[*j.JobID] = true
-		}
-	}
-	return ids, nil
 }
 
 // createHint adds advice for the create errors users hit most.
@@ -356,10 +245,14 @@ func (r *visualizationJobResource) Read(ctx context.Context, req resource.ReadRe
 		return
 	}
 	job, err := r.client.GetVisualizationJob(ctx, id)
+	// Only ModelArts' own "does not exist" removes the job from the state; a
+	// gateway's 404, a proxy page or an empty answer is an error (see
+	// client.IsNotFound), so a wrong endpoint can never make a job vanish.
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Visualization Job Not Found",
-			fmt.Sprintf("Visualization job %q no longer exists in ModelArts; it was probably deleted outside "+
-				"Terraform. It is removed from the state, and the next apply creates it again.", id))
+			fmt.Sprintf("ModelArts answers that visualization job %q does not exist; it was probably deleted "+
+				"outside Terraform. It is removed from the state: a plan proposes to create it again, and an "+
+				"apply does so.", id))
 		setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
@@ -368,9 +261,41 @@ func (r *visualizationJobResource) Read(ctx context.Context, req resource.ReadRe
 		resp.Diagnostics.AddError("Unable to Read Visualization Job", errorDetail(jobOp("read", id), id, err, timeout))
 		return
 	}
-	state.setJob(job)
+	state.setJob(job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
+}
+
+// ModifyPlan explains, or with recreate_on_failure plans, what a job in a
+// failed status needs: ModelArts cannot restart it, so a plan that wants it
+// running would otherwise fail on every apply.
+func (r *visualizationJobResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan visualizationJobResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || state.Status.IsNull() || state.Status.IsUnknown() ||
+		!statusIsFailure(state.Status.ValueInt64()) || (!plan.Running.IsNull() && !plan.Running.ValueBool()) {
+		return
+	}
+	status := statusText(state.Status.ValueInt64Pointer())
+	if plan.RecreateOnFailure.ValueBool() {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("recreate_on_failure"))
+		resp.Diagnostics.AddWarning("Failed Visualization Job Will Be Replaced",
+			fmt.Sprintf("Visualization job %s is in status %s, from which ModelArts cannot restart it. "+
+				"recreate_on_failure = true, so this plan replaces it with a new job.", state.ID.ValueString(), status))
+		return
+	}
+	if plan.Running.IsNull() {
+		return
+	}
+	resp.Diagnostics.AddWarning("Visualization Job Has Failed",
+		fmt.Sprintf("Visualization job %s is in status %s, from which ModelArts cannot restart it, but "+
+			"running = true: applying this plan fails. Replace the job with `terraform apply "+
+			"-replace=<address of this resource>`, set recreate_on_failure = true to have the provider plan the "+
+			"replacement, or set running = false to keep the failed job.", state.ID.ValueString(), status))
 }
 
 func (r *visualizationJobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -388,6 +313,7 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	ops := jobOps{client: r.client}
 	id := state.ID.ValueString()
 	if !plan.JobDesc.Equal(state.JobDesc) {
 		if err := r.client.UpdateVisualizationJobDescription(ctx, id, plan.JobDesc.ValueString()); err != nil {
@@ -399,13 +325,21 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 
 	var job *client.VisualizationJob
 	var err error
+	running := state.isRunning()
 	switch {
-	case plan.Running.ValueBool() && !state.Running.ValueBool():
-		job, err = r.restart(ctx, id)
-	case !plan.Running.ValueBool() && state.Running.ValueBool():
-		job, err = r.stop(ctx, id)
-	default:
+	case plan.Running.IsNull() || plan.Running.ValueBool() == running:
 		job, err = r.client.GetVisualizationJob(ctx, id)
+	case plan.Running.ValueBool() && statusIsFailure(state.Status.ValueInt64()):
+		// ModelArts refuses to restart a failed job: say what to do
+		// instead of sending a request that can only be refused.
+		err = &actionError{action: "restart", err: &refusedError{
+			action: "restart", status: state.Status.ValueInt64Pointer(),
+			err: fmt.Errorf("the provider did not send the restart, which ModelArts refuses for a failed job"),
+		}}
+	case plan.Running.ValueBool():
+		job, err = ops.restartJob(ctx, id, opOptions{Wait: true})
+	default:
+		job, err = ops.stopJob(ctx, id, opOptions{Wait: true})
 	}
 	if err != nil {
 		verb := "update"
@@ -417,9 +351,12 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 		return
 	}
 	plan.ID = state.ID
-	plan.setJob(job)
+	plan.setJob(job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
+	// The first apply after an import has adopted flavor_code and
+	// auto_stop_hours: from now on, changing them replaces the job.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
 }
 
 func (r *visualizationJobResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -437,83 +374,21 @@ func (r *visualizationJobResource) Delete(ctx context.Context, req resource.Dele
 	defer cancel()
 
 	id := state.ID.ValueString()
-	if err := r.delete(ctx, id); err != nil {
+	if err := (jobOps{client: r.client}).deleteJob(ctx, id); err != nil {
 		resp.Diagnostics.AddError("Unable to Delete Visualization Job", errorDetail(jobOp("delete", id), id, err, timeout))
 	}
 }
 
-// delete asks ModelArts to delete the job and waits until it is gone. A job
-// already gone is success. ModelArts refuses to delete a job that is being
-// stopped (ModelArts.0105), so that case waits for the stop and asks again.
-func (r *visualizationJobResource) delete(ctx context.Context, id string) error {
-	for {
-		err := r.client.DeleteVisualizationJob(ctx, id)
-		if err == nil || client.IsNotFound(err) {
-			break
-		}
-		var apiErr *client.APIError
-		if !errors.As(err, &apiErr) || apiErr.Code != "ModelArts.0105" {
-			return err
-		}
-		if _, err := r.waitFor(ctx, id, waitSettled); err != nil {
-			if client.IsNotFound(err) {
-				return nil
-			}
-			return err
-		}
-	}
-	_, err := r.waitFor(ctx, id, waitGone)
-	if client.IsNotFound(err) {
-		return nil
-	}
-	return err
-}
-
-func (r *visualizationJobResource) stop(ctx context.Context, id string) (*client.VisualizationJob, error) {
-	err := sendAction(ctx, "stop", func(ctx context.Context) error {
-		return r.client.StopVisualizationJob(ctx, id)
-	}, r.statusIs(id, func(s int64) bool { return s == statusKilling || statusIsStopped(s) || statusIsFailure(s) }))
-	if err != nil {
-		return nil, &actionError{action: "stop", err: err}
-	}
-	return r.waitFor(ctx, id, waitStopped)
-}
-
-func (r *visualizationJobResource) restart(ctx context.Context, id string) (*client.VisualizationJob, error) {
-	err := sendAction(ctx, "restart", func(ctx context.Context) error {
-		return r.client.RestartVisualizationJob(ctx, id)
-	}, r.statusIs(id, func(s int64) bool { return !statusIsStopped(s) }))
-	if err != nil {
-		return nil, &actionError{action: "restart", err: err}
-	}
-	return r.waitFor(ctx, id, waitRunning)
-}
-
-// statusIs returns a check for sendAction: whether the job's status shows
-// that a stop or restart took effect.
-func (r *visualizationJobResource) statusIs(id string, acted func(int64) bool) func(context.Context) (bool, error) {
-	return func(ctx context.Context) (bool, error) {
-		job, err := r.client.GetVisualizationJob(ctx, id)
-		if err != nil {
-			return false, fmt.Errorf("reading the job's status after the lost answer: %w", err)
-		}
-		return job.Status != nil && acted(*job.Status), nil
-	}
-}
-
-// actionError is a stop or restart that ModelArts did not accept, so that
-// the diagnostic can name the action rather than a generic update.
-type actionError struct {
-	action string
-	err    error
-}
-
-func (e *actionError) Error() string { return e.action + ": " + e.err.Error() }
-func (e *actionError) Unwrap() error { return e.err }
+// privateImported is the private-state key set by ImportState and cleared by
+// the first update: while it is set, a configured flavor_code or
+// auto_stop_hours (which the API does not return) is adopted, not a reason
+// to replace the job.
+const privateImported = "imported"
 
 func (r *visualizationJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	if req.ID == "" && req.Identity != nil {
 		importJobByIdentity(ctx, r.client, req, resp)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 		return
 	}
 	if err := checkPositiveInteger(req.ID); err != nil {
@@ -524,96 +399,32 @@ func (r *visualizationJobResource) ImportState(ctx context.Context, req resource
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 	setJobIdentity(ctx, resp.Identity, r.client, req.ID, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 }
 
 func (r *visualizationJobResource) configured(diags *diag.Diagnostics) bool {
 	return requireClient(r.client, diags, "managing a visualization job")
 }
 
-// waitCondition decides, from a job's status, whether a wait is over (done)
-// or can never succeed (err).
-type waitCondition func(status int64) (done bool, err error)
-
-func waitRunning(s int64) (bool, error) {
-	switch {
-	case s == statusRunning:
-		return true, nil
-	case statusIsFailure(s):
-		return false, &jobStatusError{Status: s, What: "failed"}
-	case statusIsStopped(s):
-		return false, &jobStatusError{Status: s, What: "stopped before it ran"}
-	}
-	return false, nil
-}
-
-// jobStatusError is a job that reached a status from which the operation
-// waited for cannot succeed.
-type jobStatusError struct {
-	Status int64
-	What   string
-}
-
-func (e *jobStatusError) Error() string {
-	return fmt.Sprintf("the job %s with status %d %s", e.What, e.Status, statusName(e.Status))
-}
-
-func waitStopped(s int64) (bool, error) {
-	return statusIsStopped(s) || statusIsFailure(s), nil
-}
-
-// waitSettled waits until no stop is in progress, so a delete is accepted.
-func waitSettled(s int64) (bool, error) {
-	return s != statusKilling, nil
-}
-
-// waitGone never ends on a status: only the job's disappearance ends it.
-func waitGone(int64) (bool, error) { return false, nil }
-
-// waitFor polls the job until cond says done, the job is gone (the
-// not-found error is returned) or the context ends.
-func (r *visualizationJobResource) waitFor(ctx context.Context, id string, cond waitCondition) (*client.VisualizationJob, error) {
-	interval := pollMinInterval
-	for {
-		job, err := r.client.GetVisualizationJob(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if job.Status != nil {
-			done, err := cond(*job.Status)
-			if err != nil {
-				return job, err
-			}
-			if done {
-				return job, nil
-			}
-			tflog.Debug(ctx, "waiting for visualization job", map[string]any{
-				"job_id": id, "status": *job.Status, "status_name": statusName(*job.Status),
-			})
-		}
-		timer := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			last := "unknown"
-			if job.Status != nil {
-				last = fmt.Sprintf("%d %s", *job.Status, statusName(*job.Status))
-			}
-			return job, fmt.Errorf("still waiting, last status %s: %w", last, ctx.Err())
-		case <-timer.C:
-		}
-		interval = min(interval*3/2, pollMaxInterval)
-	}
-}
-
 // visualizationJobResourceModel maps the modelarts_visualization_job resource.
 type visualizationJobResourceModel struct {
-	ID            types.String   `tfsdk:"id"`
-	JobType       types.String   `tfsdk:"job_type"`
-	FlavorCode    types.String   `tfsdk:"flavor_code"`
-	AutoStopHours types.Int64    `tfsdk:"auto_stop_hours"`
-	Running       types.Bool     `tfsdk:"running"`
-	Timeouts      timeouts.Value `tfsdk:"timeouts"`
-	jobFields
+	ID                types.String   `tfsdk:"id"`
+	JobID             types.Int64    `tfsdk:"job_id"`
+	JobName           types.String   `tfsdk:"job_name"`
+	JobDesc           types.String   `tfsdk:"job_desc"`
+	TrainURL          types.String   `tfsdk:"train_url"`
+	JobType           types.String   `tfsdk:"job_type"`
+	FlavorCode        types.String   `tfsdk:"flavor_code"`
+	AutoStopHours     types.Int64    `tfsdk:"auto_stop_hours"`
+	Running           types.Bool     `tfsdk:"running"`
+	RecreateOnFailure types.Bool     `tfsdk:"recreate_on_failure"`
+	Status            types.Int64    `tfsdk:"status"`
+	StatusName        types.String   `tfsdk:"status_name"`
+	CreateTime        types.Int64    `tfsdk:"create_time"`
+	CreatedAt         types.String   `tfsdk:"created_at"`
+	ServiceURL        types.String   `tfsdk:"service_url"`
+	ResourceID        types.String   `tfsdk:"resource_id"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (m *visualizationJobResourceModel) createRequest() client.CreateRequest {
@@ -632,48 +443,97 @@ func (m *visualizationJobResourceModel) createRequest() client.CreateRequest {
 	return req
 }
 
-// setJob maps a job read from the API onto the resource. Arguments the API
-// did not return keep their planned or prior value, so an API that omits a
-// field never causes a diff.
-func (m *visualizationJobResourceModel) setJob(j *client.VisualizationJob) {
-	f := jobFieldsFromAPI(j)
-	if f.JobName.IsNull() {
-		f.JobName = m.JobName
+// setID records the ID ModelArts gave the job (or the one imported): the
+// request's ID, never one read from a body.
+func (m *visualizationJobResourceModel) setID(id string) {
+	m.ID = types.StringValue(id)
+	var n int64
+	if _, err := fmt.Sscan(id, &n); err == nil {
+		m.JobID = types.Int64Value(n)
 	}
-	if f.JobDesc.IsNull() {
-		f.JobDesc = m.JobDesc
-	}
-	if f.TrainURL.IsNull() {
-		f.TrainURL = m.TrainURL
-	}
-	m.jobFields = f
-	if j.JobID != nil {
-		m.ID = types.StringValue(fmt.Sprint(*j.JobID))
-	}
-	if j.Status != nil {
-		s := *j.Status
-		m.Running = types.BoolValue(!statusIsStopped(s) && !statusIsFailure(s))
-	}
+}
+
+// setJob maps a job read from the API onto the resource. The ID stays the
+// one asked for (the client has checked that the answer is about it).
+// Arguments the API did not return, or returned as the same value up to
+// ModelArts' normalisation, keep their planned or prior value, so that
+// neither an omitted field nor a normalised one causes a diff or an
+// "inconsistent result"; a real difference is taken from the server and
+// shows as drift. Strings with control characters are kept as they are and
+// reported with a warning.
+func (m *visualizationJobResourceModel) setJob(j *client.VisualizationJob, diags *diag.Diagnostics) {
+	m.setID(m.ID.ValueString())
+	m.JobName = keepIfSame(m.JobName, j.JobName, func(a, b string) bool { return a == b })
+	m.JobDesc = keepIfSame(m.JobDesc, j.JobDesc, sameText)
+	m.TrainURL = keepIfSame(m.TrainURL, j.TrainURL, sameTrainURL)
 	m.JobType = types.StringValue(jobTypeOf(j, m.JobType))
+	m.Status = types.Int64PointerValue(j.Status)
+	m.StatusName = types.StringNull()
+	if j.Status != nil {
+		m.StatusName = types.StringValue(statusName(*j.Status))
+	}
+	m.CreateTime = types.Int64PointerValue(j.CreateTime)
+	m.CreatedAt = types.StringNull()
+	if j.CreateTime != nil {
+		m.CreatedAt = types.StringValue(formatEpochMillis(*j.CreateTime))
+	}
+	m.ServiceURL = types.StringPointerValue(j.ServiceURL)
+	m.ResourceID = types.StringPointerValue(j.ResourceID)
+	// running is managed only when configured: then it reflects the job, so
+	// that a job stopped outside Terraform shows as drift.
+	if !m.Running.IsNull() && j.Status != nil {
+		m.Running = types.BoolValue(statusIsActive(*j.Status))
+	}
+	warnUnsafeText(diags, m.ID.ValueString(), j)
+}
+
+// isRunning says whether the job was running (or on its way) at the last
+// read, from running when managed and from the status otherwise.
+func (m *visualizationJobResourceModel) isRunning() bool {
+	if !m.Running.IsNull() && !m.Running.IsUnknown() {
+		return m.Running.ValueBool()
+	}
+	return !m.Status.IsNull() && !m.Status.IsUnknown() && statusIsActive(m.Status.ValueInt64())
+}
+
+// statusIsActive reports whether a job in this status runs or is on its way
+// to running.
+func statusIsActive(s int64) bool { return !statusIsStopped(s) && !statusIsFailure(s) }
+
+// keepIfSame returns prior when the server's value is absent or the same as
+// prior by eq, else the server's value.
+func keepIfSame(prior types.String, server *string, eq func(a, b string) bool) types.String {
+	if server == nil || (!prior.IsNull() && !prior.IsUnknown() && eq(prior.ValueString(), *server)) {
+		if prior.IsUnknown() {
+			return types.StringPointerValue(server)
+		}
+		return prior
+	}
+	return types.StringValue(*server)
 }
 
 // setUnknownsNull gives every computed attribute a null value, for saving a
 // state when the job could not be read after create.
 func (m *visualizationJobResourceModel) setUnknownsNull() {
-	f := nullJobFields()
-	f.JobName, f.JobDesc, f.TrainURL = m.JobName, m.JobDesc, m.TrainURL
-	m.jobFields = f
+	m.Status, m.StatusName = types.Int64Null(), types.StringNull()
+	m.CreateTime, m.CreatedAt = types.Int64Null(), types.StringNull()
+	m.ServiceURL, m.ResourceID = types.StringNull(), types.StringNull()
 }
 
 // jobTypeOf says whether a job is TensorBoard or MindInsight. The details
 // API does not document job_type; when it is absent the value in state is
 // kept, and on import it is derived from service_url, whose path names the
-// tool (.../modelarts2/tensorboard/... or .../mindinsight/...).
+// tool (.../modelarts2/tensorboard/... or .../mindinsight/...). A value that
+// differs from the prior one only by case is the prior one.
 func jobTypeOf(j *client.VisualizationJob, prior types.String) string {
+	known := !prior.IsNull() && !prior.IsUnknown() && prior.ValueString() != ""
 	if j.JobType != nil && *j.JobType != "" {
+		if known && strings.EqualFold(*j.JobType, prior.ValueString()) {
+			return prior.ValueString()
+		}
 		return *j.JobType
 	}
-	if !prior.IsNull() && !prior.IsUnknown() && prior.ValueString() != "" {
+	if known {
 		return prior.ValueString()
 	}
 	if j.ServiceURL != nil && strings.Contains(*j.ServiceURL, "/"+jobTypeMindInsight+"/") {

@@ -68,7 +68,7 @@ func TestVisualizationJobResource_lifecycle(t *testing.T) {
 					resAttr("job_desc", knownvalue.StringExact("first")),
 					resAttr("train_url", knownvalue.StringExact("/bucket/run-1/")),
 					resAttr("job_type", knownvalue.StringExact("tensorboard")),
-					resAttr("running", knownvalue.Bool(true)),
+					resAttr("running", knownvalue.Null()),
 					resAttr("status", knownvalue.Int64Exact(8)),
 					resAttr("status_name", knownvalue.StringExact("JOBSTAT_RUNNING")),
 					resAttr("service_url", knownvalue.StringRegexp(regexp.MustCompile(
@@ -113,7 +113,7 @@ func TestVisualizationJobResource_lifecycle(t *testing.T) {
 				ResourceName:            resourceAddr,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"timeouts", "duration", "status", "status_name", "remaining_duration"},
+				ImportStateVerifyIgnore: []string{"timeouts", "status", "status_name", "running"},
 			},
 			{
 				Config: env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-renamed"`, `train_url = "/bucket/run-1/"`, `job_desc = "second"`),
@@ -137,9 +137,9 @@ func TestVisualizationJobResource_replaceDeletesOld(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             env.checkOnlySeedsLeft,
 		Steps: []resource.TestStep{
-			{Config: env.providerBlock("token") + jobResourceConfig(`job_name = "old-name"`, `train_url = "/b/"`, `job_type = "mindinsight"`)},
+			{Config: env.providerBlock("token") + jobResourceConfig(`job_name = "old-name"`, `train_url = "/bkt/"`, `job_type = "mindinsight"`)},
 			{
-				Config: env.providerBlock("token") + jobResourceConfig(`job_name = "new-name"`, `train_url = "/b/"`, `job_type = "mindinsight"`),
+				Config: env.providerBlock("token") + jobResourceConfig(`job_name = "new-name"`, `train_url = "/bkt/"`, `job_type = "mindinsight"`),
 				Check: func(*terraform.State) error {
 					for _, j := range env.emu.Jobs() {
 						if j.JobName == "old-name" {
@@ -176,7 +176,7 @@ import {
 				ConfigStateChecks: []statecheck.StateCheck{
 					resAttr("id", knownvalue.StringExact("8992")),
 					resAttr("job_id", knownvalue.Int64Exact(8992)),
-					resAttr("running", knownvalue.Bool(true)),
+					resAttr("running", knownvalue.Null()),
 				},
 			},
 		},
@@ -190,7 +190,7 @@ func TestVisualizationJobResource_importInvalidID(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{
 			{
-				Config:        env.providerBlock("aksk") + jobResourceConfig(`job_name = "x"`, `train_url = "/b/"`),
+				Config:        env.providerBlock("aksk") + jobResourceConfig(`job_name = "x"`, `train_url = "/bkt/"`),
 				ResourceName:  resourceAddr,
 				ImportState:   true,
 				ImportStateId: "tb-8992",
@@ -205,7 +205,7 @@ func TestVisualizationJobResource_importInvalidID(t *testing.T) {
 func TestVisualizationJobResource_deletedOutsideTerraform(t *testing.T) {
 	t.Parallel()
 	env := newLiveTestEnv(t, emulator.Config{})
-	cfg := env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-drift"`, `train_url = "/b/"`)
+	cfg := env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-drift"`, `train_url = "/bkt/"`)
 	var firstID int64
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
@@ -255,7 +255,7 @@ func TestVisualizationJobResource_createFails(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             env.checkOnlySeedsLeft,
 		Steps: []resource.TestStep{{
-			Config: env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-fails"`, `train_url = "/b/"`),
+			Config: env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-fails"`, `train_url = "/bkt/"`),
 			ExpectError: errRe(`Visualization Job Did Not Start.*ModelArts reports that the job failed with status 3 ` +
 				`JOBSTAT_IMAGE_FAILED.*tainted`),
 		}},
@@ -269,7 +269,7 @@ func TestVisualizationJobResource_quotaExceeded(t *testing.T) {
 		ProtoV6ProviderFactories: protoV6Factories,
 		CheckDestroy:             env.checkOnlySeedsLeft,
 		Steps: []resource.TestStep{{
-			Config: env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-quota"`, `train_url = "/b/"`),
+			Config: env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-quota"`, `train_url = "/bkt/"`),
 			ExpectError: errRe(`Unable to Create Visualization Job.*"tb-quota".*HTTP 400 with error ` +
 				`code ModelArts\.0118.*reached its quota`),
 		}},
@@ -283,11 +283,13 @@ func TestVisualizationJobResource_invalidArguments(t *testing.T) {
 		args []string
 		want string
 	}{
-		"name":     {[]string{`job_name = "tensorboard for run 1"`, `train_url = "/b/"`}, `job_name.*1 to 20 characters`},
-		"long":     {[]string{`job_name = "abcdefghijklmnopqrstu"`, `train_url = "/b/"`}, `job_name.*1 to 20 characters`},
-		"type":     {[]string{`job_name = "x"`, `train_url = "/b/"`, `job_type = "jupyter"`}, `job_type.*tensorboard.*mindinsight`},
-		"hours":    {[]string{`job_name = "x"`, `train_url = "/b/"`, `auto_stop_hours = 25`}, `auto_stop_hours.*between 0 and 24`},
-		"trainurl": {[]string{`job_name = "x"`, `train_url = ""`}, `train_url.*at least 1`},
+		"name":     {[]string{`job_name = "tensorboard for run 1"`, `train_url = "/bkt/"`}, `job_name.*1 to 20 characters`},
+		"long":     {[]string{`job_name = "abcdefghijklmnopqrstu"`, `train_url = "/bkt/"`}, `job_name.*1 to 20 characters`},
+		"type":     {[]string{`job_name = "x"`, `train_url = "/bkt/"`, `job_type = "jupyter"`}, `job_type.*tensorboard.*mindinsight`},
+		"hours":    {[]string{`job_name = "x"`, `train_url = "/bkt/"`, `auto_stop_hours = 25`}, `auto_stop_hours.*between 0 and 24`},
+		"trainurl": {[]string{`job_name = "x"`, `train_url = ""`}, `Invalid OBS Path.*train_url.*"/my-bucket/train/".*The value\s+"" is not: it does not start with a slash`},
+		"s3":       {[]string{`job_name = "x"`, `train_url = "s3://ml/run-1/"`}, `Invalid OBS Path.*for example\s+"/ml/run-1/".*not URLs`},
+		"relative": {[]string{`job_name = "x"`, `train_url = "ml-bucket/run-1/"`}, `Invalid OBS Path.*does not start\s+with a slash`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
@@ -314,7 +316,7 @@ func TestVisualizationJobResource_lostCreateResponse(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
-			Config: env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-lost"`, `train_url = "/b/"`),
+			Config: env.providerBlock("aksk") + jobResourceConfig(`job_name = "tb-lost"`, `train_url = "/bkt/"`),
 			Check: func(*terraform.State) error {
 				n := 0
 				for _, j := range env.emu.Jobs() {
@@ -341,7 +343,7 @@ func TestVisualizationJobResource_scheduleAndFlavor(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6Factories,
 		Steps: []resource.TestStep{{
-			Config: env.providerBlock("password") + jobResourceConfig(`job_name = "tb-sched"`, `train_url = "/b/"`,
+			Config: env.providerBlock("password") + jobResourceConfig(`job_name = "tb-sched"`, `train_url = "/bkt/"`,
 				`auto_stop_hours = 2`, `flavor_code = "modelarts.vm.cpu.free"`),
 			Check: func(*terraform.State) error {
 				for _, j := range env.emu.Jobs() {

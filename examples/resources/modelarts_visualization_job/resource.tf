@@ -1,15 +1,11 @@
 # A TensorBoard for the summaries a training job writes to OBS. It stops
-# itself after 4 hours; running = true in the configuration then plans a
-# restart, so ignore the drift if the stop is meant to last.
+# itself after 4 hours; running is left unset, so the provider does not
+# manage the run state and the next apply leaves the stopped job alone.
 resource "modelarts_visualization_job" "tb" {
   job_name        = "resnet101-tb"
   job_desc        = "TensorBoard for the ResNet-101 training run"
   train_url       = "/ml-bucket/resnet101/train/"
   auto_stop_hours = 4
-
-  lifecycle {
-    ignore_changes = [running]
-  }
 
   timeouts {
     create = "30m"
