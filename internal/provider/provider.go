@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -24,6 +25,7 @@ var (
 	_ provider.Provider                  = &modelartsProvider{}
 	_ provider.ProviderWithFunctions     = &modelartsProvider{}
 	_ provider.ProviderWithListResources = &modelartsProvider{}
+	_ provider.ProviderWithActions       = &modelartsProvider{}
 )
 
 // New returns a constructor of the provider for the given build version,
@@ -190,6 +192,13 @@ func (p *modelartsProvider) DataSources(_ context.Context) []func() datasource.D
 func (p *modelartsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewVisualizationJobResource,
+	}
+}
+
+func (p *modelartsProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewVisualizationJobStopAction,
+		NewVisualizationJobRestartAction,
 	}
 }
 
