@@ -46,8 +46,8 @@ func (l *visualizationJobListResource) ListResourceConfigSchema(_ context.Contex
 			"`job_id`) and its name as display name; with `include_resource = true` also with the resource's " +
 			"attributes, so `terraform query -generate-config-out=generated.tf` writes `import` blocks and " +
 			"resource configuration that plan with no changes. Arguments the API does not return " +
-			"(`flavor_code`, `auto_stop_hours`) are left out, and `running` is left unset: the imported job's run " +
-			"state is not managed until the configuration sets it.\n\n" +
+			"(`flavor_code`, `auto_stop_hours`) are not guessed (Terraform writes them as `null`), and `running` " +
+			"is left out: the imported job's run state is not managed until the configuration sets it.\n\n" +
 			"Every page is read (up to 1,000 jobs per request) and a job listed twice across pages is returned " +
 			"once. The list block's `limit` (Terraform's default is 100) stops the listing early.",
 		Attributes: map[string]schema.Attribute{
