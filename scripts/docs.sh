@@ -9,8 +9,10 @@
 #                              tfplugindocs validate
 #
 # Offline: tfplugindocs is never given --tf-version (that downloads Terraform).
-# It reads the schema through the CLI in TF_ACC_TERRAFORM_PATH (exported by
-# scripts/tfenv.sh, which the GNUmakefile sources):
+# It reads the schema through Terraform 1.14 (TF_ACC_TERRAFORM_1_14_PATH, or
+# scripts/terraform114.sh), falling back, with a warning, to the CLI in
+# TF_ACC_TERRAFORM_PATH (exported by scripts/tfenv.sh, which the GNUmakefile
+# sources):
 #   - terraform: its directory goes first on PATH, where tfplugindocs looks;
 #   - OpenTofu: tfplugindocs cannot drive it, so this script builds the
 #     provider, asks `tofu providers schema -json` through a dev_overrides CLI
@@ -29,13 +31,25 @@ generate | check) ;;
 esac
 
 export CHECKPOINT_DISABLE=1
-TF="${TF_ACC_TERRAFORM_PATH:-}"
+# The schema of list resources, actions and functions is exported only by
+# Terraform >= 1.14 (1.11 and OpenTofu leave those kinds out, and their pages
+# would silently disappear): use the CLI of TF_ACC_TERRAFORM_1_14_PATH, else
+# build it with scripts/terraform114.sh (cached after the first time).
+TF="${TF_ACC_TERRAFORM_1_14_PATH:-}"
 if [ -z "$TF" ]; then
-	TF="$(command -v terraform || command -v tofu || true)"
+	TF="$(scripts/terraform114.sh)" || TF=""
 fi
 if [ -z "$TF" ] || [ ! -x "$TF" ]; then
-	echo "docs: no Terraform CLI; run through make (it sources scripts/tfenv.sh) or set TF_ACC_TERRAFORM_PATH" >&2
-	exit 1
+	TF="${TF_ACC_TERRAFORM_PATH:-}"
+	if [ -z "$TF" ]; then
+		TF="$(command -v terraform || command -v tofu || true)"
+	fi
+	if [ -z "$TF" ] || [ ! -x "$TF" ]; then
+		echo "docs: no Terraform CLI; run through make (it sources scripts/tfenv.sh) or set TF_ACC_TERRAFORM_1_14_PATH" >&2
+		exit 1
+	fi
+	echo "docs: WARNING: Terraform 1.14 could not be built (see above); using $TF, whose schema lacks list" \
+		"resources, actions and functions, so their pages will be missing" >&2
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/modelarts-docs.XXXXXX")"

@@ -8,7 +8,10 @@ import (
 	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -18,7 +21,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-var _ provider.Provider = &modelartsProvider{}
+var (
+	_ provider.Provider                  = &modelartsProvider{}
+	_ provider.ProviderWithFunctions     = &modelartsProvider{}
+	_ provider.ProviderWithListResources = &modelartsProvider{}
+	_ provider.ProviderWithActions       = &modelartsProvider{}
+)
 
 // New returns a constructor of the provider for the given build version,
 // in the shape providerserver expects.
@@ -227,6 +235,9 @@ func (p *modelartsProvider) Configure(ctx context.Context, req provider.Configur
 
 	resp.DataSourceData = c
 	resp.ResourceData = c
+	resp.ListResourceData = c
+	resp.ActionData = c
+	rememberProject(c, cfg.ProjectID)
 }
 
 func (p *modelartsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
@@ -239,6 +250,25 @@ func (p *modelartsProvider) DataSources(_ context.Context) []func() datasource.D
 func (p *modelartsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewVisualizationJobResource,
+	}
+}
+
+func (p *modelartsProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewVisualizationJobStopAction,
+		NewVisualizationJobRestartAction,
+	}
+}
+
+func (p *modelartsProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewVisualizationJobListResource,
+	}
+}
+
+func (p *modelartsProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewStatusNameFunction,
 	}
 }
 

@@ -29,6 +29,7 @@ var (
 	_ resource.Resource                = &visualizationJobResource{}
 	_ resource.ResourceWithConfigure   = &visualizationJobResource{}
 	_ resource.ResourceWithImportState = &visualizationJobResource{}
+	_ resource.ResourceWithIdentity    = &visualizationJobResource{}
 	_ resource.ResourceWithModifyPlan  = &visualizationJobResource{}
 )
 
@@ -200,6 +201,7 @@ func (r *visualizationJobResource) Create(ctx context.Context, req resource.Crea
 		plan.setUnknownsNull()
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Visualization Job Did Not Start", errorDetail(jobOp("start", id), id, err, timeout)+
 			"\n\nThe job was created and is saved in the state as tainted: the next apply replaces it.")
@@ -239,6 +241,9 @@ func (r *visualizationJobResource) Read(ctx context.Context, req resource.ReadRe
 	defer cancel()
 
 	id := state.ID.ValueString()
+	if !checkJobIdentity(ctx, req.Identity, r.client, id, &resp.Diagnostics) {
+		return
+	}
 	job, err := r.client.GetVisualizationJob(ctx, id)
 	// Only ModelArts' own "does not exist" removes the job from the state; a
 	// gateway's 404, a proxy page or an empty answer is an error (see
@@ -248,6 +253,7 @@ func (r *visualizationJobResource) Read(ctx context.Context, req resource.ReadRe
 			fmt.Sprintf("ModelArts answers that visualization job %q does not exist; it was probably deleted "+
 				"outside Terraform. It is removed from the state: a plan proposes to create it again, and an "+
 				"apply does so.", id))
+		setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -257,6 +263,7 @@ func (r *visualizationJobResource) Read(ctx context.Context, req resource.ReadRe
 	}
 	state.setJob(job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 }
 
 // ModifyPlan explains, or with recreate_on_failure plans, what a job in a
@@ -352,6 +359,7 @@ func (r *visualizationJobResource) Update(ctx context.Context, req resource.Upda
 	plan.ID = state.ID
 	plan.setJob(job, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setJobIdentity(ctx, resp.Identity, r.client, id, &resp.Diagnostics)
 	// The first apply after an import has adopted flavor_code and
 	// auto_stop_hours: from now on, changing them replaces the job.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
@@ -384,6 +392,11 @@ func (r *visualizationJobResource) Delete(ctx context.Context, req resource.Dele
 const privateImported = "imported"
 
 func (r *visualizationJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && req.Identity != nil {
+		importJobByIdentity(ctx, r.client, req, resp)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
+		return
+	}
 	if err := checkPositiveInteger(req.ID); err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID",
 			fmt.Sprintf("A visualization job is imported by its numeric ID, a positive integer such as \"8992\", "+
@@ -391,6 +404,7 @@ func (r *visualizationJobResource) ImportState(ctx context.Context, req resource
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	setJobIdentity(ctx, resp.Identity, r.client, req.ID, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 }
 
