@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -20,6 +21,7 @@ func nullModel() providerModel {
 		Cloud: types.StringNull(), AuthURL: types.StringNull(), Endpoints: types.MapNull(types.StringType),
 		Insecure: types.BoolNull(), CAFile: types.StringNull(), MaxRetries: types.Int64Null(),
 		ProjectName: types.StringNull(), SharedConfigFile: types.StringNull(), Profile: types.StringNull(),
+		RequestTimeout: types.StringNull(),
 	}
 }
 
@@ -51,7 +53,7 @@ func TestResolveConfig_precedence(t *testing.T) {
 	env := envOf(map[string]string{
 		"HW_REGION_NAME": "eu-de", "OS_PROJECT_ID": pidOS, "HW_PROJECT_ID": pidHW,
 		"OS_SECRET_KEY": "SK-OS", "HW_MAX_RETRIES": "7", "HW_SECURITY_TOKEN": "stale", "OS_USERNAME": "openrc-user",
-		"OS_PASSWORD": "openrc-password", "HW_AUTH_TOKEN": "t",
+		"OS_PASSWORD": "openrc-password", "HW_AUTH_TOKEN": "t", "HW_REQUEST_TIMEOUT": "90s",
 	})
 	cfg, diags := resolveConfig(m, env)
 	if diags.HasError() {
@@ -59,8 +61,8 @@ func TestResolveConfig_precedence(t *testing.T) {
 	}
 	want := resolvedConfig{
 		Region: "eu-nl", ProjectID: pidHW, AccessKey: "AK-CONFIG", SecretKey: "SK-CONFIG", Cloud: cloudOTC,
-		Endpoint: "https://modelarts.eu-nl.otc.t-systems.com", MaxRetries: 7, AuthMethod: authAKSK,
-		Source: "provider block", AuthURL: "https://iam.eu-nl.otc.t-systems.com/v3", AuthURLDerived: true, EndpointDerived: true,
+		Endpoint: "https://modelarts.eu-nl.otc.t-systems.com", MaxRetries: 7, RequestTimeout: 90 * time.Second,
+		AuthMethod: authAKSK, Source: "provider block", AuthURL: "https://iam.eu-nl.otc.t-systems.com/v3", AuthURLDerived: true, EndpointDerived: true,
 	}
 	if cfg != want {
 		t.Errorf("resolved\n%+v\nwant\n%+v", cfg, want)
@@ -78,8 +80,10 @@ func TestResolveConfig_defaults(t *testing.T) {
 	if diags.HasError() {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
-	if cfg.AuthMethod != authPassword || cfg.MaxRetries != 5 || cfg.Insecure || cfg.DomainName != "d" {
-		t.Errorf("method %v, max_retries %d, insecure %v", cfg.AuthMethod, cfg.MaxRetries, cfg.Insecure)
+	if cfg.AuthMethod != authPassword || cfg.MaxRetries != 5 || cfg.Insecure || cfg.DomainName != "d" ||
+		cfg.RequestTimeout != time.Minute {
+		t.Errorf("method %v, max_retries %d, insecure %v, request_timeout %s", cfg.AuthMethod, cfg.MaxRetries,
+			cfg.Insecure, cfg.RequestTimeout)
 	}
 	if cfg.Endpoint != "https://modelarts.ap-southeast-1.myhuaweicloud.com" {
 		t.Errorf("endpoint %q", cfg.Endpoint)
