@@ -106,7 +106,7 @@ func newMetadataServer(t *testing.T, life time.Duration) *metadataServer {
 			_, _ = w.Write([]byte("session-token-1"))
 		case r.URL.Path == metadataKeyPath:
 			if !m.noTokens && r.Header.Get("X-Metadata-Token") != "session-token-1" {
-				http.Error(w, "token", 401)
+				http.Error(w, "token", http.StatusUnauthorized)
 				return
 			}
 			m.mu.Lock()

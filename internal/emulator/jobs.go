@@ -420,7 +420,7 @@ func (e *Emulator) createJob(c *call, body []byte) {
 			fmt.Sprintf("Quota exceeded: at most %d visualization jobs may exist.", e.cfg.MaxJobs)}
 	case active >= e.cfg.Quota:
 		refusal = e.quotaExceeded()
-	case e.nextID >= math.MaxInt64 || e.jobs[e.nextID] != nil:
+	case e.nextID == math.MaxInt64 || e.jobs[e.nextID] != nil:
 		// IDs are int64 (the API's Long); the last one is kept as the
 		// "exhausted" mark, so next_job_id never overflows in the state file.
 		refusal = &apiError{http.StatusInternalServerError, "ModelArts.0010",

@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-func (h *harness) doIssued(method, path, body, ak, sk, tok string) result {
+// listIssued lists the jobs with a request signed with issued temporary keys.
+func (h *harness) listIssued(ak, sk, tok string) result {
 	h.t.Helper()
-	req := h.newRequest(method, path, body, withNoAuth(), withHeader("X-Security-Token", tok))
-	testSign(req, []byte(body), ak, sk, h.now(), []string{"host", "x-sdk-date", "x-security-token"}, "")
+	req := h.newRequest("GET", jobsPath, "", withNoAuth(), withHeader("X-Security-Token", tok))
+	testSign(req, nil, ak, sk, h.now(), []string{"host", "x-sdk-date", "x-security-token"}, "")
 	resp, err := h.client.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
@@ -56,13 +57,13 @@ func TestMetadata_sessionTokenAndKeys(t *testing.T) {
 	if exp.Sub(h.clock.Now()) != 30*time.Minute {
 		t.Fatalf("expires_at %v, want now + 30m", exp)
 	}
-	if r := h.doIssued("GET", jobsPath, "", ak, sk, tok); r.status != 200 {
+	if r := h.listIssued(ak, sk, tok); r.status != 200 {
 		t.Fatalf("metadata keys refused: %d", r.status)
 	}
 	if got := h.emu.Requests()[len(h.emu.Requests())-1].Auth; got != "metadata-aksk" {
 		t.Fatalf("recorded as %q", got)
 	}
-	if r := h.doIssued("GET", jobsPath, "", ak, sk, "wrong"); r.status != 401 {
+	if r := h.listIssued(ak, sk, "wrong"); r.status != 401 {
 		t.Fatalf("wrong security token: %d", r.status)
 	}
 	// Same keys until a third of their life is left, then new ones; the old
@@ -80,14 +81,14 @@ func TestMetadata_sessionTokenAndKeys(t *testing.T) {
 	if ak2 == ak {
 		t.Fatalf("keys not replaced with 10 minutes left")
 	}
-	if r := h.doIssued("GET", jobsPath, "", ak, sk, tok); r.status != 200 {
+	if r := h.listIssued(ak, sk, tok); r.status != 200 {
 		t.Fatalf("old keys refused before their expiry: %d", r.status)
 	}
 	h.clock.Add(10 * time.Minute)
-	if r := h.doIssued("GET", jobsPath, "", ak, sk, tok); r.status != 401 {
+	if r := h.listIssued(ak, sk, tok); r.status != 401 {
 		t.Fatalf("expired keys accepted: %d", r.status)
 	}
-	if r := h.doIssued("GET", jobsPath, "", ak2, sk2, tok2); r.status != 200 {
+	if r := h.listIssued(ak2, sk2, tok2); r.status != 200 {
 		t.Fatalf("new keys refused: %d", r.status)
 	}
 
@@ -112,7 +113,14 @@ func TestIAM_projectsAndAssumeRole(t *testing.T) {
 	h := newHarness(t, Config{Cloud: CloudConfig{AgencyName: "ml-agency", AgencyDomain: "other-account"}})
 	r := h.do("GET", "/v3/projects?name="+DefaultProjectName, "")
 	ps, _ := r.body["projects"].([]any)
-	if r.status != 200 || len(ps) != 1 || ps[0].(map[string]any)["id"] != DefaultProjectID {
+	p0, _ := func() (map[string]any, bool) {
+		if len(ps) != 1 {
+			return nil, false
+		}
+		p, ok := ps[0].(map[string]any)
+		return p, ok
+	}()
+	if r.status != 200 || p0["id"] != DefaultProjectID {
 		t.Fatalf("projects?name=: %d %s", r.status, r.raw)
 	}
 	r = h.do("GET", "/v3/projects", "")
@@ -139,7 +147,7 @@ func TestIAM_projectsAndAssumeRole(t *testing.T) {
 	if exp.Sub(h.clock.Now()) != 900*time.Second {
 		t.Fatalf("expires_at %v", exp)
 	}
-	if r := h.doIssued("GET", jobsPath, "", ak, sk, tok); r.status != 200 {
+	if r := h.listIssued(ak, sk, tok); r.status != 200 {
 		t.Fatalf("agency keys refused: %d", r.status)
 	}
 	if got := h.emu.Requests()[len(h.emu.Requests())-1].Auth; got != "agency-aksk" {

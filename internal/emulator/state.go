@@ -71,7 +71,7 @@ func (e *Emulator) build(jobs []Job, existing map[int64]*job, nextID int64, now 
 	built := make([]*job, 0, len(jobs))
 	for _, j := range jobs {
 		if j.JobID == 0 {
-			if nextID >= math.MaxInt64 || taken[nextID] || existing[nextID] != nil {
+			if nextID == math.MaxInt64 || taken[nextID] || existing[nextID] != nil {
 				return nil, 0, fmt.Errorf("seed job %q: no job ID is left to assign", j.JobName)
 			}
 			j.JobID = nextID

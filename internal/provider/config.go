@@ -696,7 +696,7 @@ func noCredentialsDetail(cfg resolvedConfig, metadataErr error) string {
 
 func (r *resolver) resolveAssumeRole(m *assumeRoleModel, cfg *resolvedConfig) {
 	var name, domain setting
-	var durationValue types.Int64 = types.Int64Null()
+	durationValue := types.Int64Null()
 	if m != nil {
 		name = r.block("assume_role.agency_name", m.AgencyName, envAgencyName)
 		domain = r.block("assume_role.domain_name", m.DomainName, envAgencyDomain)

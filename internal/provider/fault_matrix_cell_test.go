@@ -300,7 +300,7 @@ func (p *matrixProvider) ReadResource(ctx context.Context, req *tfprotov6.ReadRe
 	out := rpcOutcome{err: err}
 	if resp != nil {
 		out.diags, out.newState = resp.Diagnostics, resp.NewState
-		schemas, schemaErr := p.ProviderServer.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+		schemas, schemaErr := p.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 		if schemaErr == nil && schemas.ResourceSchemas[req.TypeName] != nil {
 			out.typ = schemas.ResourceSchemas[req.TypeName].ValueType()
 		}
