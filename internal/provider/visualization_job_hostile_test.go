@@ -338,7 +338,7 @@ func TestVisualizationJobResource_driftOnlyWhenTheJobChanged(t *testing.T) {
 				}},
 			},
 			{
-				PreConfig: func() { stopJobOutside(t, env.testEnv, 8992) },
+				PreConfig: func() { stopSeededJob(t, env.testEnv, 8992) },
 				Config:    unmanaged,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					expectDrift{addr: resourceAddr, drift: true},
@@ -360,22 +360,6 @@ func TestVisualizationJobResource_driftOnlyWhenTheJobChanged(t *testing.T) {
 			},
 		},
 	})
-}
-
-// stopJobOutside stops a job as the console would.
-func stopJobOutside(t *testing.T, env *testEnv, id int64) {
-	t.Helper()
-	job, ok := env.emu.Job(id)
-	if !ok {
-		t.Fatalf("job %d does not exist", id)
-	}
-	if !env.emu.DeleteJob(id) {
-		t.Fatalf("could not replace job %d", id)
-	}
-	job.Status = emulator.StatusCanceled
-	if err := env.emu.Seed(job); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // seedFailed is a job whose image could not be built.
