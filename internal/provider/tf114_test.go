@@ -79,6 +79,7 @@ func underOpenTofu() bool {
 // OpenTofu the test skips. The test must not be parallel (t.Setenv).
 func useTerraform114(t *testing.T, feature string) string {
 	t.Helper()
+	skipIfShort(t)
 	if underOpenTofu() {
 		t.Skipf("OpenTofu has no %s; this test needs %s and runs in make test", feature, needsTerraform114)
 	}
@@ -92,6 +93,7 @@ func useTerraform114(t *testing.T, feature string) string {
 // Terraform 1.14.
 func useIdentityTerraform(t *testing.T) {
 	t.Helper()
+	skipIfShort(t)
 	if underOpenTofu() {
 		return
 	}

@@ -64,7 +64,7 @@ func TestVisualizationJobResource_identity(t *testing.T) {
 			{
 				// The same provider with another project: the jobs in the state
 				// are not its to read.
-				Config: strings.Replace(env.providerBlock("aksk"), `"`+emulator.DefaultProjectID+`"`, `"another0project0id0000000000000a"`, 1) + jobResourceConfig(
+				Config: strings.Replace(env.providerBlock("aksk"), `"`+emulator.DefaultProjectID+`"`, `"fedcba9876543210fedcba9876543210"`, 1) + jobResourceConfig(
 					`job_name = "identity-tb"`, `train_url = "/bucket/identity/"`),
 				PlanOnly:    true,
 				ExpectError: errRe(`Visualization Job Belongs to Another Project .*project "` + emulator.DefaultProjectID + `"`),
@@ -146,7 +146,7 @@ import {
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		Steps: []resource.TestStep{
 			{
-				Config:      imp(`{ job_id = "8992", project_id = "another0project0id0000000000000a" }`),
+				Config:      imp(`{ job_id = "8992", project_id = "fedcba9876543210fedcba9876543210" }`),
 				ExpectError: errRe(`Invalid Import Identity .*provider is configured for project "` + emulator.DefaultProjectID + `"`),
 			},
 			{
