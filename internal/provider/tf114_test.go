@@ -52,6 +52,11 @@ func terraform114Path(t *testing.T) string {
 		var stdout, stderr bytes.Buffer
 		cmd := exec.Command(filepath.Join("..", "..", "scripts", "terraform114.sh"))
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if userCacheDir != "" {
+			// TestMain points HOME at an empty directory; the build is
+			// cached in the user's cache, found before it did.
+			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+userCacheDir)
+		}
 		if err := cmd.Run(); err != nil {
 			terraform114.err = fmt.Errorf("scripts/terraform114.sh: %w\n%s", err, lastLines(stderr.String(), 20))
 			return
@@ -106,6 +111,10 @@ func useIdentityTerraform(t *testing.T) {
 // envServeProvider set, it serves the provider instead of running tests, and
 // a dev_overrides CLI configuration points Terraform at it.
 const envServeProvider = "MODELARTS_PROVIDER_TEST_SERVE"
+
+// userCacheDir is the user's cache directory as it was before TestMain
+// replaced HOME (package initialisation runs first).
+var userCacheDir, _ = os.UserCacheDir()
 
 func init() {
 	if os.Getenv(envServeProvider) != "1" {
