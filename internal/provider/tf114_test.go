@@ -52,10 +52,11 @@ func terraform114Path(t *testing.T) string {
 		var stdout, stderr bytes.Buffer
 		cmd := exec.Command(filepath.Join("..", "..", "scripts", "terraform114.sh"))
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if userCacheDir != "" {
+		if userCacheDir != "" && userHome != "" {
 			// TestMain points HOME at an empty directory; the build is
-			// cached in the user's cache, found before it did.
-			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+userCacheDir)
+			// cached in the user's cache, and go downloads into the user's
+			// module cache, both found before it did.
+			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+userCacheDir, "HOME="+userHome)
 		}
 		if err := cmd.Run(); err != nil {
 			terraform114.err = fmt.Errorf("scripts/terraform114.sh: %w\n%s", err, lastLines(stderr.String(), 20))
@@ -114,7 +115,10 @@ const envServeProvider = "MODELARTS_PROVIDER_TEST_SERVE"
 
 // userCacheDir is the user's cache directory as it was before TestMain
 // replaced HOME (package initialisation runs first).
-var userCacheDir, _ = os.UserCacheDir()
+var (
+	userCacheDir, _ = os.UserCacheDir()
+	userHome        = os.Getenv("HOME")
+)
 
 func init() {
 	if os.Getenv(envServeProvider) != "1" {
