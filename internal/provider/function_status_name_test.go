@@ -19,6 +19,7 @@ func init() {
 // or later, any OpenTofu with functions): every code of the table's ends,
 // one the table does not know, and a value taken from a data source.
 func TestStatusNameFunction(t *testing.T) {
+	skipIfShort(t)
 	env := newTestEnv(t, emulator.Config{})
 	output := func(name, want string) statecheck.StateCheck {
 		return statecheck.ExpectKnownOutputValue(name, knownvalue.StringExact(want))

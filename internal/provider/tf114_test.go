@@ -52,6 +52,12 @@ func terraform114Path(t *testing.T) string {
 		var stdout, stderr bytes.Buffer
 		cmd := exec.Command(filepath.Join("..", "..", "scripts", "terraform114.sh"))
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if userCacheDir != "" && userHome != "" {
+			// TestMain points HOME at an empty directory; the build is
+			// cached in the user's cache, and go downloads into the user's
+			// module cache, both found before it did.
+			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+userCacheDir, "HOME="+userHome)
+		}
 		if err := cmd.Run(); err != nil {
 			terraform114.err = fmt.Errorf("scripts/terraform114.sh: %w\n%s", err, lastLines(stderr.String(), 20))
 			return
@@ -79,6 +85,7 @@ func underOpenTofu() bool {
 // OpenTofu the test skips. The test must not be parallel (t.Setenv).
 func useTerraform114(t *testing.T, feature string) string {
 	t.Helper()
+	skipIfShort(t)
 	if underOpenTofu() {
 		t.Skipf("OpenTofu has no %s; this test needs %s and runs in make test", feature, needsTerraform114)
 	}
@@ -92,6 +99,7 @@ func useTerraform114(t *testing.T, feature string) string {
 // Terraform 1.14.
 func useIdentityTerraform(t *testing.T) {
 	t.Helper()
+	skipIfShort(t)
 	if underOpenTofu() {
 		return
 	}
@@ -104,6 +112,13 @@ func useIdentityTerraform(t *testing.T) {
 // envServeProvider set, it serves the provider instead of running tests, and
 // a dev_overrides CLI configuration points Terraform at it.
 const envServeProvider = "MODELARTS_PROVIDER_TEST_SERVE"
+
+// userCacheDir is the user's cache directory as it was before TestMain
+// replaced HOME (package initialisation runs first).
+var (
+	userCacheDir, _ = os.UserCacheDir()
+	userHome        = os.Getenv("HOME")
+)
 
 func init() {
 	if os.Getenv(envServeProvider) != "1" {
