@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -116,6 +117,11 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 	case !hasAPIErr && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, client.ErrMalformedResponse)):
 		return detail + fmt.Sprintf("ModelArts' answer was cut off or malformed: %s.%s\n\nThis is usually a transient "+
 			"problem of the network or a proxy between this machine and ModelArts; run Terraform again.", err, mayHaveTakenEffect(err))
+	case !hasAPIErr && isDNSNotFound(err):
+		return detail + fmt.Sprintf("The endpoint's host name does not resolve: %s.\n\nUnless endpoints.modelarts "+
+			"(HW_MODELARTS_ENDPOINT) is set, the host is built from region and cloud as "+
+			"modelarts.{region}.{cloud}: check both (ModelArts is not offered in every region), or set the "+
+			"endpoint. Behind a proxy, check HTTPS_PROXY and NO_PROXY.", err)
 	case !hasAPIErr:
 		return detail + fmt.Sprintf("The request failed before a complete answer arrived from ModelArts: %s.%s\n\n"+
 			"Check the endpoint (endpoints.modelarts), the network, proxy settings (HTTPS_PROXY, NO_PROXY) and TLS "+
@@ -183,4 +189,10 @@ func describeAPIError(e *client.APIError) string {
 		s += " (request ID " + e.RequestID + ")"
 	}
 	return s
+}
+
+// isDNSNotFound reports whether err is a host name that does not resolve.
+func isDNSNotFound(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound
 }

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -53,5 +55,19 @@ func TestErrorDetail_noAdviceNoTrailingBlankLine(t *testing.T) {
 	if want := "Could not read visualization job \"8992\".\n\nModelArts answered HTTP 400 with error code " +
 		"ModelArts.0101: bad."; got != want {
 		t.Errorf("detail %q, want %q", got, want)
+	}
+}
+
+// A derived host that does not resolve points at region and cloud.
+func TestErrorDetail_unresolvableHost(t *testing.T) {
+	err := fmt.Errorf("GET /v1/p/visualization-jobs/8992: %w", &net.DNSError{
+		Err: "no such host", Name: "modelarts.eu-xx.otc.t-systems.com", IsNotFound: true,
+	})
+	got := errorDetail(jobOp("read", "8992"), "8992", err, time.Minute)
+	for _, want := range []string{`Could not read visualization job "8992"`, "modelarts.eu-xx.otc.t-systems.com",
+		"modelarts.{region}.{cloud}: check both"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("detail lacks %q:\n%s", want, got)
+		}
 	}
 }
