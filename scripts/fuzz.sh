@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh FuzzDecodeJob ...     only the named targets
 #   FUZZTIME=10s scripts/fuzz.sh          shorter runs (any -fuzztime value, also "5000x")
 #   FUZZPARALLEL=1 scripts/fuzz.sh        fewer fuzzing workers (default GOMAXPROCS)
+#   FUZZ_TIMEOUT=1h scripts/fuzz.sh       go test -timeout of each target (default 30m)
 #
 # A failing input is written by go test to the package's testdata/fuzz/<FuzzName>/,
 # where `go test` (and so `make test`) replays it from then on: commit it with the
@@ -49,7 +50,10 @@ while read -r dir name; do
 	echo "fuzz: $name in ./$dir for $FUZZTIME" >&2
 	log="$logdir/$name.log"
 	status=ok
-	if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "${parallel[@]}" "./$dir" >"$log" 2>&1; then
+	# -timeout bounds the whole run, fuzzing and the replay of the corpus, so
+	# a target that hangs fails with its stack rather than at Go's default.
+	if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -timeout "${FUZZ_TIMEOUT:-30m}" \
+		"${parallel[@]}" "./$dir" >"$log" 2>&1; then
 		status=FAIL
 		failed=1
 	fi

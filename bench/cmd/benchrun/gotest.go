@@ -75,7 +75,9 @@ func parseBenchOutput(pkg, out string) []MicroBench {
 // matching benchmarks gives no results and no error: the report then shows
 // the figure as not measured.
 func runGoBench(ctx context.Context, root, pkg, pattern string, count int, benchtime, logPath string) ([]MicroBench, error) {
-	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", strconv.Itoa(count)}
+	// An explicit -timeout, as in every go test of the project: a hung
+	// benchmark fails with its stack, not at Go's default of 10 minutes.
+	args := []string{"test", "-run", "^$", "-timeout", "20m", "-bench", pattern, "-benchmem", "-count", strconv.Itoa(count)}
 	if benchtime != "" {
 		args = append(args, "-benchtime", benchtime)
 	}
