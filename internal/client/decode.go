@@ -207,7 +207,7 @@ type envelope struct {
 }
 
 // failure returns the *APIError for a 2xx body that says "is_success": false, else nil.
-func (e *envelope) failure(status int, requestID, method, path string) *APIError {
+func (e *envelope) failure(status int, requestID, method, host, path string) *APIError {
 	if !e.IsSuccess.ok || e.IsSuccess.v {
 		return nil
 	}
@@ -218,7 +218,7 @@ func (e *envelope) failure(status int, requestID, method, path string) *APIError
 	if requestID == "" {
 		requestID = sanitizeID(e.RequestID.v)
 	}
-	return &APIError{StatusCode: status, Code: sanitizeID(e.ErrorCode.v), Message: msg, RequestID: requestID, Method: method, Path: path}
+	return &APIError{StatusCode: status, Code: sanitizeID(e.ErrorCode.v), Message: msg, RequestID: requestID, Method: method, Path: path, Host: host}
 }
 
 // jobWire is a job as the API sends it (details response or list element).
@@ -313,15 +313,22 @@ func (w *jobWire) checkJobID(required bool) error {
 	return nil
 }
 
+// decodeChecked decodes a 2xx body into v and refuses duplicate keys, which
+// encoding/json would silently fold into one (see checkKeys; listKey names the
+// array whose elements are checked too).
+func decodeChecked(body []byte, listKey string, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return err
+	}
+	return checkKeys(body, listKey)
+}
+
 // decodeJob decodes a details answer into w: a body with duplicate keys (see
 // checkKeys) or with a job_id that is not a positive integer is refused. A body that
 // says "is_success": false is not checked for its job_id, so that its error is what
 // the caller reports.
 func decodeJob(body []byte, w *jobWire) error {
-	if err := json.Unmarshal(body, w); err != nil {
-		return err
-	}
-	if err := checkKeys(body, ""); err != nil {
+	if err := decodeChecked(body, "", w); err != nil {
 		return err
 	}
 	if w.failed() {
@@ -335,10 +342,7 @@ func decodeJob(body []byte, w *jobWire) error {
 // the body says "is_success": false (which the caller then reports).
 func decodeListPage(body []byte) (*listWire, *ListPage, error) {
 	w := new(listWire)
-	if err := json.Unmarshal(body, w); err != nil {
-		return nil, nil, err
-	}
-	if err := checkKeys(body, "jobs"); err != nil {
+	if err := decodeChecked(body, "jobs", w); err != nil {
 		return nil, nil, err
 	}
 	if !w.failed() {

@@ -209,7 +209,7 @@ func FuzzNewAPIError(f *testing.F) {
 		// The same body on a 2xx: an error only when it says "is_success": false.
 		var env envelope
 		if json.Unmarshal(body, &env) == nil {
-			if fe := env.failure(200, sanitize(requestID), http.MethodGet, "/p"); fe != nil {
+			if fe := env.failure(200, sanitize(requestID), http.MethodGet, "", "/p"); fe != nil {
 				checkAPIError(t, fe, 200)
 				if !env.IsSuccess.ok || env.IsSuccess.v {
 					t.Fatalf("failure() on a body without is_success false: %q", body)

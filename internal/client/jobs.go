@@ -156,8 +156,7 @@ func (c *Client) GetVisualizationJob(ctx context.Context, id string) (*Visualiza
 	if err := decodeJob(res.body, &box.w); err != nil {
 		return nil, malformed("getting visualization job "+strconv.Quote(id), res, err)
 	}
-	if e := box.w.failure(res.status, res.requestID, http.MethodGet, path); e != nil {
-		e.Host = c.baseURL.Host
+	if e := box.w.failure(res.status, res.requestID, http.MethodGet, c.baseURL.Host, path); e != nil {
 		return nil, fmt.Errorf("getting visualization job %q: %w", id, e)
 	}
 	if box.w.JobID.ok && !sameJobID(id, box.w.JobID.v) {
@@ -200,8 +199,7 @@ func (c *Client) listPage(ctx context.Context, opts ListOptions) (*ListPage, int
 	if err != nil {
 		return nil, len(res.body), malformed("listing visualization jobs", res, err)
 	}
-	if e := w.failure(res.status, res.requestID, http.MethodGet, path); e != nil {
-		e.Host = c.baseURL.Host
+	if e := w.failure(res.status, res.requestID, http.MethodGet, c.baseURL.Host, path); e != nil {
 		return nil, len(res.body), fmt.Errorf("listing visualization jobs: %w", e)
 	}
 	return p, len(res.body), nil
@@ -414,14 +412,10 @@ func (c *Client) CreateVisualizationJob(ctx context.Context, req CreateRequest) 
 		return nil, fmt.Errorf("%s %q: %w", op, req.JobName, err)
 	}
 	var w createWire
-	if err := json.Unmarshal(res.body, &w); err != nil {
+	if err := decodeChecked(res.body, "", &w); err != nil {
 		return nil, malformed(op+" "+strconv.Quote(req.JobName), res, err)
 	}
-	if err := checkKeys(res.body, ""); err != nil {
-		return nil, malformed(op+" "+strconv.Quote(req.JobName), res, err)
-	}
-	if e := w.failure(res.status, res.requestID, http.MethodPost, path); e != nil {
-		e.Host = c.baseURL.Host
+	if e := w.failure(res.status, res.requestID, http.MethodPost, c.baseURL.Host, path); e != nil {
 		return nil, fmt.Errorf("%s %q: %w", op, req.JobName, e)
 	}
 	switch {
@@ -475,14 +469,10 @@ func (c *Client) simple(ctx context.Context, op, method, id, suffix string, body
 		return nil
 	}
 	var env envelope
-	if err := json.Unmarshal(res.body, &env); err != nil {
+	if err := decodeChecked(res.body, "", &env); err != nil {
 		return malformed(op+" "+strconv.Quote(id), res, err)
 	}
-	if err := checkKeys(res.body, ""); err != nil {
-		return malformed(op+" "+strconv.Quote(id), res, err)
-	}
-	if e := env.failure(res.status, res.requestID, method, path); e != nil {
-		e.Host = c.baseURL.Host
+	if e := env.failure(res.status, res.requestID, method, c.baseURL.Host, path); e != nil {
 		return fmt.Errorf("%s %q: %w", op, id, e)
 	}
 	return nil
