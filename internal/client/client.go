@@ -227,6 +227,9 @@ func WithIAMURL(u string) Option {
 	}
 }
 
+// ProjectID returns the project every request names (WithProjectID).
+func (c *Client) ProjectID() string { return c.projectID }
+
 // WithProjectID sets the project ID that every path, and the token scope, names.
 func WithProjectID(id string) Option {
 	return func(c *Client) error {

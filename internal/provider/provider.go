@@ -237,7 +237,6 @@ func (p *modelartsProvider) Configure(ctx context.Context, req provider.Configur
 	resp.ResourceData = c
 	resp.ListResourceData = c
 	resp.ActionData = c
-	rememberProject(c, cfg.ProjectID)
 }
 
 func (p *modelartsProvider) DataSources(_ context.Context) []func() datasource.DataSource {

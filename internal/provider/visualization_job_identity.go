@@ -3,9 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"sync"
-	"weak"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -45,34 +42,13 @@ type jobIdentityModel struct {
 	JobID     types.String `tfsdk:"job_id"`
 }
 
-// clientProjects remembers the project of each API client the provider
-// configured, because the identity names the project and the client does not
-// expose it. Keys are weak, and an entry goes with its client.
-var clientProjects sync.Map // weak.Pointer[client.Client] -> string
-
-// rememberProject records the project a client was built for (provider
-// Configure calls it).
-func rememberProject(c *client.Client, projectID string) {
-	if c == nil {
-		return
-	}
-	key := weak.Make(c)
-	if _, loaded := clientProjects.LoadOrStore(key, projectID); !loaded {
-		runtime.AddCleanup(c, func(k weak.Pointer[client.Client]) { clientProjects.Delete(k) }, key)
-	}
-}
-
-// projectOf returns the project a client was configured for, or "".
+// projectOf returns the project a client was configured for, or "" without
+// a client.
 func projectOf(c *client.Client) string {
 	if c == nil {
 		return ""
 	}
-	if v, ok := clientProjects.Load(weak.Make(c)); ok {
-		if s, ok := v.(string); ok {
-			return s
-		}
-	}
-	return ""
+	return c.ProjectID()
 }
 
 // jobIdentity is the identity of job id in the client's project.
