@@ -83,20 +83,11 @@ func errorDetail(what, id string, err error, timeout time.Duration) string {
 	switch {
 	case client.IsEndpointNotFound(err):
 		// Not ModelArts' answer: say where it came from, not "ModelArts answered".
-		answer := ""
-		if apiErr.Code != "" {
-			answer += "code " + apiErr.Code + ": "
-		}
-		answer += apiErr.Message
-		if apiErr.RequestID != "" {
-			answer += " (request ID " + apiErr.RequestID + ")"
-		}
-		return detail + fmt.Sprintf("The answer was HTTP 404 from %s%s: %s. That answer did not come from "+
-			"ModelArts (it carries no ModelArts error code), so it says nothing about the job, which may well "+
-			"exist: the endpoint (host or base path) is probably wrong, or a proxy answers in its place.\n\n"+
-			"Check endpoints.modelarts (HW_MODELARTS_ENDPOINT), region and cloud: the endpoint is the service's "+
-			"root, such as https://modelarts.eu-de.otc.t-systems.com, without /v1 or a project ID.",
-			apiErr.Host, apiErr.Path, answer)
+		return detail + "The answer was " + describeAPIError(apiErr) + ". That answer did not come from " +
+			"ModelArts (it carries no ModelArts error code), so it says nothing about the job, which may well " +
+			"exist: the endpoint (host or base path) is probably wrong, or a proxy answers in its place.\n\n" +
+			"Check endpoints.modelarts (HW_MODELARTS_ENDPOINT), region and cloud: the endpoint is the service's " +
+			"root, such as https://modelarts.eu-de.otc.t-systems.com, without /v1 or a project ID."
 	case errors.Is(err, client.ErrListTooLarge):
 		return detail + fmt.Sprintf("%s.\n\nThe provider reads at most %d jobs (%d pages) in one list, far more "+
 			"than a project's quota allows, so such an answer is taken as a server fault rather than read to "+
@@ -179,6 +170,10 @@ func mayHaveTakenEffect(err error) string {
 // is left out: the request ID follows it, and the caller ends the sentence.
 func describeAPIError(e *client.APIError) string {
 	s := fmt.Sprintf("HTTP %d", e.StatusCode)
+	if client.IsEndpointNotFound(e) {
+		// Where a 404 that is not ModelArts' own came from is the point.
+		s += " from " + e.Host + e.Path
+	}
 	if e.Code != "" {
 		s += " with error code " + e.Code
 	}

@@ -40,6 +40,10 @@ func TestDescribeAPIError(t *testing.T) {
 			"HTTP 404 with error code ModelArts.0015: abc def"},
 		{client.APIError{StatusCode: 502, Message: " . ", RequestID: "r"}, "HTTP 502 (request ID r)"},
 		{client.APIError{StatusCode: 503}, "HTTP 503"},
+		// A 404 that is not ModelArts' own names where it came from.
+		{client.APIError{StatusCode: 404, Code: "APIG.0101", Message: "API does not exist.", Host: "gw:8443",
+			Path: "/v1/p/visualization-jobs/8992", RequestID: "r"},
+			"HTTP 404 from gw:8443/v1/p/visualization-jobs/8992 with error code APIG.0101: API does not exist (request ID r)"},
 	} {
 		if got := describeAPIError(&tc.err); got != tc.want {
 			t.Errorf("describeAPIError(%+v) = %q, want %q", tc.err, got, tc.want)
