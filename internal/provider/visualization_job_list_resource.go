@@ -3,16 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -52,23 +49,16 @@ func (l *visualizationJobListResource) ListResourceConfigSchema(_ context.Contex
 			"once. The list block's `limit` (Terraform's default is 100) stops the listing early.",
 		Attributes: map[string]schema.Attribute{
 			"status": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: "Only jobs with this status code, for example `8` for running jobs. Codes: " + statusTableMarkdown() + ".",
+				Optional: true, Validators: listFilters.status, MarkdownDescription: listFilters.statusDoc,
 			},
 			"search_content": schema.StringAttribute{
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
-				MarkdownDescription: "Only jobs whose name contains this text (1 to 64 characters).",
+				Optional: true, Validators: listFilters.search, MarkdownDescription: listFilters.searchDoc,
 			},
 			"sort_by": schema.StringAttribute{
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(listSortKeys...)},
-				MarkdownDescription: "Sort key: one of `" + strings.Join(listSortKeys, "`, `") + "`. Defaults to `job_id`.",
+				Optional: true, Validators: listFilters.sortBy, MarkdownDescription: listFilters.sortByDoc,
 			},
 			"order": schema.StringAttribute{
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf("asc", "desc")},
-				MarkdownDescription: "Sort order, `asc` or `desc`. Defaults to `asc`.",
+				Optional: true, Validators: listFilters.order, MarkdownDescription: listFilters.orderDoc,
 			},
 		},
 	}
@@ -97,7 +87,9 @@ func (l *visualizationJobListResource) List(ctx context.Context, req list.ListRe
 		return
 	}
 
-	jobs := uniqueJobs(page.Jobs)
+	// ListAllVisualizationJobs holds each job ID once and none without one, so
+	// Terraform never sees two results with one identity.
+	jobs := page.Jobs
 	stream.Results = func(push func(list.ListResult) bool) {
 		for i := range jobs {
 			if req.Limit > 0 && int64(i) >= req.Limit {
@@ -165,23 +157,6 @@ func listedJobModel(ctx context.Context, req list.ListRequest, job *client.Visua
 	model.setID(fmt.Sprint(*job.JobID))
 	model.setJob(job, &diags)
 	return model, diags
-}
-
-// uniqueJobs drops jobs without an ID and every repeat of a job ID, keeping
-// the first: a listing that shifts while it is paged (a job created or
-// deleted between two pages) can return a job twice, and Terraform must not
-// see two results with one identity.
-func uniqueJobs(jobs []client.VisualizationJob) []client.VisualizationJob {
-	seen := make(map[int64]bool, len(jobs))
-	out := make([]client.VisualizationJob, 0, len(jobs))
-	for _, j := range jobs {
-		if j.JobID == nil || seen[*j.JobID] {
-			continue
-		}
-		seen[*j.JobID] = true
-		out = append(out, j)
-	}
-	return out
 }
 
 // visualizationJobListModel maps the list block's config.

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/tf-modelarts/terraform-provider-modelarts/internal/client"
 	"github.com/tf-modelarts/terraform-provider-modelarts/internal/emulator"
 )
 
@@ -185,20 +184,21 @@ list "modelarts_visualization_job" "bad" {
 `,
 				ExpectError: errRe(`value must be one of`),
 			},
+			{
+				// The same status check as the list data source.
+				Query: true,
+				Config: provider + `
+list "modelarts_visualization_job" "bad_status" {
+  provider = modelarts
+  config {
+    status = 99
+  }
+}
+`,
+				ExpectError: errRe(`Unknown Job Status Code.*must be a ModelArts job status code, but it is 99`),
+			},
 		},
 	})
-}
-
-func TestUniqueJobs(t *testing.T) {
-	id := func(n int64) *int64 { return &n }
-	got := uniqueJobs([]client.VisualizationJob{{JobID: id(3)}, {JobID: nil}, {JobID: id(1)}, {JobID: id(3)}, {JobID: id(2)}, {JobID: id(1)}})
-	var ids []int64
-	for _, j := range got {
-		ids = append(ids, *j.JobID)
-	}
-	if fmt.Sprint(ids) != "[3 1 2]" {
-		t.Errorf("uniqueJobs kept %v, want [3 1 2] (first of each ID, in order, none without an ID)", ids)
-	}
 }
 
 // TestVisualizationJobListResource_generateConfig runs what a user runs to

@@ -30,6 +30,24 @@ const (
 	defaultOrder  = "asc"
 )
 
+// listFilters are the filters of the list data source and of the list
+// resource (terraform query), which take the same arguments.
+var listFilters = struct {
+	status                []validator.Int64
+	search, sortBy, order []validator.String
+	statusDoc, searchDoc  string
+	sortByDoc, orderDoc   string
+}{
+	status:    []validator.Int64{knownStatusCode{}},
+	search:    []validator.String{stringvalidator.LengthBetween(1, 64)},
+	sortBy:    []validator.String{stringvalidator.OneOf(listSortKeys...)},
+	order:     []validator.String{stringvalidator.OneOf("asc", "desc")},
+	statusDoc: "Only jobs with this status code, for example `8` for running jobs. Codes: " + statusTableMarkdown() + ".",
+	searchDoc: "Only jobs whose name contains this text (1 to 64 characters).",
+	sortByDoc: "Sort key: one of `" + strings.Join(listSortKeys, "`, `") + "`. Defaults to `" + defaultSortBy + "`.",
+	orderDoc:  "Sort order, `asc` or `desc`. Defaults to `" + defaultOrder + "`.",
+}
+
 // NewVisualizationJobsDataSource is the constructor of modelarts_visualization_jobs.
 func NewVisualizationJobsDataSource() datasource.DataSource {
 	return &visualizationJobsDataSource{}
@@ -55,24 +73,16 @@ func (d *visualizationJobsDataSource) Schema(ctx context.Context, _ datasource.S
 					"filled in, for example `status=8,search=\"resnet\",sort_by=job_id,order=asc`.",
 			},
 			"status": schema.Int64Attribute{
-				Optional:            true,
-				Validators:          []validator.Int64{knownStatusCode{}},
-				MarkdownDescription: "Only jobs with this status code, for example `8` for running jobs. Codes: " + statusTableMarkdown() + ".",
+				Optional: true, Validators: listFilters.status, MarkdownDescription: listFilters.statusDoc,
 			},
 			"search_content": schema.StringAttribute{
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 64)},
-				MarkdownDescription: "Only jobs whose name contains this text (1 to 64 characters).",
+				Optional: true, Validators: listFilters.search, MarkdownDescription: listFilters.searchDoc,
 			},
 			"sort_by": schema.StringAttribute{
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(listSortKeys...)},
-				MarkdownDescription: "Sort key: one of `" + strings.Join(listSortKeys, "`, `") + "`. Defaults to `" + defaultSortBy + "`.",
+				Optional: true, Validators: listFilters.sortBy, MarkdownDescription: listFilters.sortByDoc,
 			},
 			"order": schema.StringAttribute{
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf("asc", "desc")},
-				MarkdownDescription: "Sort order, `asc` or `desc`. Defaults to `" + defaultOrder + "`.",
+				Optional: true, Validators: listFilters.order, MarkdownDescription: listFilters.orderDoc,
 			},
 			"jobs": schema.ListNestedAttribute{
 				Computed:            true,
@@ -140,7 +150,7 @@ const maxTextWarnings = 10
 // warnUnsafeJobs adds warnUnsafeText's warning for each listed job whose
 // strings hold control characters, up to maxTextWarnings.
 func warnUnsafeJobs(diags *diag.Diagnostics, jobs []client.VisualizationJob) {
-	more := 0
+	shown, more := 0, 0
 	for i := range jobs {
 		var one diag.Diagnostics
 		id := "(no ID)"
@@ -151,10 +161,11 @@ func warnUnsafeJobs(diags *diag.Diagnostics, jobs []client.VisualizationJob) {
 		if len(one) == 0 {
 			continue
 		}
-		if diags.WarningsCount() >= maxTextWarnings {
+		if shown == maxTextWarnings {
 			more++
 			continue
 		}
+		shown++
 		diags.Append(one...)
 	}
 	if more > 0 {
