@@ -542,7 +542,7 @@ const (
 
 func (r *resolver) resolveRequestTimeout(v types.String, cfg *resolvedConfig) {
 	s := r.str("request_timeout", v, envRequestTimeout)
-	if s.value == "" || r.diags.HasError() {
+	if s.value == "" {
 		return
 	}
 	d, err := time.ParseDuration(s.value)

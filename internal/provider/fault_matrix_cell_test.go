@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -441,8 +442,8 @@ func (c *faultCell) importStep(job emulator.Job, running bool) resource.TestStep
 	}
 }
 
-func (c *faultCell) summary() string { return cmpOr(c.want.summary, c.row.summary) }
-func (c *faultCell) subject() string { return cmpOr(c.want.subject, c.row.subject) }
+func (c *faultCell) summary() string { return cmp.Or(c.want.summary, c.row.summary) }
+func (c *faultCell) subject() string { return cmp.Or(c.want.subject, c.row.subject) }
 
 // check compares the measured outcome with the wanted one.
 func (c *faultCell) check(t *testing.T) {

@@ -10,7 +10,8 @@ import (
 )
 
 // privateGetter is the part of the framework's private state that plan
-// modifiers can read.
+// modifiers can read. Its GetKey is safe on a nil *ProviderData: no private
+// state reads as no key.
 type privateGetter interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 }
@@ -21,7 +22,7 @@ type privateGetter interface {
 // not updated since. Such a value is adopted rather than a reason to replace
 // the job the user just imported.
 func adoptAfterImport(ctx context.Context, stateNull bool, private privateGetter) (bool, diag.Diagnostics) {
-	if !stateNull || private == nil {
+	if !stateNull {
 		return false, nil
 	}
 	v, diags := private.GetKey(ctx, privateImported)
@@ -32,11 +33,7 @@ func adoptAfterImport(ctx context.Context, stateNull bool, private privateGetter
 // except to adopt the first configured value after an import.
 func stringReplaceUnlessImported() planmodifier.String {
 	return stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-		var private privateGetter
-		if req.Private != nil {
-			private = req.Private
-		}
-		adopt, diags := adoptAfterImport(ctx, req.StateValue.IsNull(), private)
+		adopt, diags := adoptAfterImport(ctx, req.StateValue.IsNull(), req.Private)
 		resp.Diagnostics.Append(diags...)
 		resp.RequiresReplace = !adopt
 	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
@@ -45,11 +42,7 @@ func stringReplaceUnlessImported() planmodifier.String {
 // int64ReplaceUnlessImported is stringReplaceUnlessImported for numbers.
 func int64ReplaceUnlessImported() planmodifier.Int64 {
 	return int64planmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
-		var private privateGetter
-		if req.Private != nil {
-			private = req.Private
-		}
-		adopt, diags := adoptAfterImport(ctx, req.StateValue.IsNull(), private)
+		adopt, diags := adoptAfterImport(ctx, req.StateValue.IsNull(), req.Private)
 		resp.Diagnostics.Append(diags...)
 		resp.RequiresReplace = !adopt
 	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)

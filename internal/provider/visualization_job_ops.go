@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -206,18 +207,11 @@ func jobMatchesRequest(j client.VisualizationJob, req client.CreateRequest) bool
 	same := func(got *string, sent string, eq func(a, b string) bool) bool {
 		return got == nil || eq(*got, sent)
 	}
-	jobType := cmpOr(req.JobType, jobTypeTensorBoard)
+	jobType := cmp.Or(req.JobType, jobTypeTensorBoard)
 	return same(j.JobName, req.JobName, func(a, b string) bool { return a == b }) &&
 		same(j.TrainURL, req.TrainURL, sameTrainURL) &&
 		same(j.JobDesc, req.JobDesc, sameText) &&
 		same(j.JobType, jobType, strings.EqualFold)
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // sameText reports whether two descriptions are the same up to the white

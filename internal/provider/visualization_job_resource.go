@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -453,8 +454,7 @@ func (m *visualizationJobResourceModel) createRequest() client.CreateRequest {
 // request's ID, never one read from a body.
 func (m *visualizationJobResourceModel) setID(id string) {
 	m.ID = types.StringValue(id)
-	var n int64
-	if _, err := fmt.Sscan(id, &n); err == nil {
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
 		m.JobID = types.Int64Value(n)
 	}
 }
